@@ -1,0 +1,54 @@
+"""Espace Client: the application factory."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import settings
+from models import db
+from services import i18n, navigation, security
+from services.extensions import babel, csrf, limiter, login_manager, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Espace Client application.
+
+    ``test_config`` overrides every other source of configuration; its ``INSTANCE_PATH``, if
+    any, replaces the ``instance/`` folder.
+    """
+    test_config = dict(test_config) if test_config is not None else None
+    instance_path = test_config.pop("INSTANCE_PATH", None) if test_config else None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    settings.load(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    i18n.register_filters(app)
+    navigation.init_app(app)
+
+    from blueprints import register_blueprints
+    from commands import register_commands
+
+    register_blueprints(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,18 @@
+"""The areas of Espace Client, one blueprint each."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every area's blueprint on ``app``."""
+    from blueprints.account import bp as account_bp
+    from blueprints.admin import bp as admin_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.errors import bp as errors_bp
+    from blueprints.public import bp as public_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

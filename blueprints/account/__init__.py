@@ -1,0 +1,7 @@
+"""The client space: dashboard, profile, devices, licences and interventions."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__)
+
+from blueprints.account import routes  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""The company's administration: clients, accounts, activity log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from blueprints.admin import routes  # noqa: E402,F401

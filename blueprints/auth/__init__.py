@@ -1,0 +1,7 @@
+"""Accounts: login, logout, registration, password reset, two-factor authentication."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from blueprints.auth import routes  # noqa: E402,F401

@@ -1,0 +1,92 @@
+"""Error pages in French, as full pages or as htmx fragments."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, current_app, make_response, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models import db
+from services.htmx import is_fragment_request
+
+bp = Blueprint("errors", __name__)
+
+TITLES = {
+    400: _l("Requête invalide"),
+    401: _l("Connexion requise"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    413: _l("Fichier ou envoi trop volumineux"),
+    422: _l("Données invalides"),
+    429: _l("Trop de tentatives"),
+    500: _l("Erreur interne"),
+}
+EXPLANATIONS = {
+    400: _l("La demande n'a pas pu être comprise. Rechargez la page et réessayez."),
+    401: _l("Connectez-vous pour accéder à cette page."),
+    403: _l("Vous n'avez pas accès à cette page."),
+    404: _l("Cette page n'existe pas ou n'est plus disponible."),
+    405: _l("Cette adresse ne s'utilise pas de cette façon."),
+    413: _l("L'envoi dépasse la taille autorisée. Réduisez la taille du fichier et réessayez."),
+    422: _l("Certaines données ne sont pas valides. Corrigez-les et réessayez."),
+    429: _l("Vous avez fait trop de tentatives. Patientez quelques minutes avant de réessayer."),
+    500: _l("Une erreur inattendue s'est produite. L'équipe technique en est informée."),
+}
+
+
+def error_response(status: int, message=None, error_id: str | None = None):
+    """The French error page for ``status``, or its fragment for an htmx request."""
+    context = {
+        "status": status,
+        "title": TITLES.get(status, TITLES[500]),
+        "message": message or EXPLANATIONS.get(status, EXPLANATIONS[500]),
+        "error_id": error_id,
+    }
+    if is_fragment_request():
+        response = make_response(render_template("errors/_error.html", **context), status)
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(render_template("errors/error.html", **context), status)
+    return response
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    """An expired or missing form token: say so plainly."""
+    return error_response(
+        400, _l("Le formulaire a expiré. Rechargez la page et envoyez-le à nouveau.")
+    )
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Any HTTP error the app raises (404, 405, 413, 429...)."""
+    if error.code is None or error.code < 400:
+        return error
+    if error.code >= 500:
+        return server_error(error)
+    response = error_response(error.code)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    if error.code == 429:
+        retry_after = getattr(error, "retry_after", None)
+        response.headers["Retry-After"] = str(int(retry_after or 60))
+    return response
+
+
+@bp.app_errorhandler(Exception)
+def server_error(error):
+    """An unexpected failure: roll back, log with an id, show the id and no trace."""
+    db.session.rollback()
+    error_id = uuid.uuid4().hex[:12]
+    original = getattr(error, "original_exception", None) or error
+    if not isinstance(original, InternalServerError):
+        current_app.logger.error(
+            "Erreur %s", error_id, exc_info=(type(original), original, original.__traceback__)
+        )
+    return error_response(500, error_id=error_id)

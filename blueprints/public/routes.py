@@ -1,0 +1,66 @@
+"""Routes of the public area."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from blueprints.public import bp
+from models import db
+from services.security import safe_redirect_target
+
+
+@bp.get("/")
+def home():
+    """Home: what the client space offers, with the way in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.home" if current_user.is_admin else "account.dashboard"))
+    return render_template("public/home.html")
+
+
+@bp.get("/confidentialite")
+def privacy():
+    """The privacy notice: what the client space collects, why, for how long, and your rights."""
+    return render_template("public/privacy.html", company=_company())
+
+
+@bp.get("/mentions-legales")
+def legal():
+    """The legal notice: publisher and host of the site."""
+    return render_template("public/legal.html", company=_company())
+
+
+@bp.post("/langue")
+def set_language():
+    """Choose the interface language; stored on the account when logged in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("public.home")), 303)
+
+
+@bp.get("/health")
+def health():
+    """200 when the database answers, 503 otherwise; nothing else is revealed."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:  # any failure of the database means "not healthy"
+        db.session.rollback()
+        return "unavailable", 503, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+    return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+
+
+def _company() -> dict:
+    config = current_app.config
+    return {
+        "name": config["COMPANY_NAME"],
+        "manager": config["COMPANY_MANAGER"],
+        "address": config["COMPANY_ADDRESS"],
+        "website": config["COMPANY_WEBSITE"],
+        "email": config["COMPANY_EMAIL"],
+        "host": config["COMPANY_HOST"],
+    }

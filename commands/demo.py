@@ -1,0 +1,128 @@
+"""Demo data: the seller of the policy, an admin and clients of the three categories."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import db, utcnow
+from models.client import (
+    CATEGORY_ASSOCIATION,
+    CATEGORY_INDIVIDUAL,
+    CATEGORY_PROFESSIONAL,
+    Client,
+)
+from models.user import ROLE_ADMIN, ROLE_CLIENT, User
+from services.passwords import hash_password
+
+# Demo passwords follow the policy's rule; they are printed by the command, never used in prod.
+DEMO_PASSWORD = "Demonstration-Espace-2026!"  # noqa: S105 - printed for the demo
+DEMO_ADMIN = "admin@demo.empcomputer.fr"
+
+DEMO_CLIENTS = [
+    {
+        "email": "marie.martin@demo.empcomputer.fr",
+        "category": CATEGORY_INDIVIDUAL,
+        "first_name": "Marie",
+        "last_name": "Martin",
+        "birth_date": date(1978, 5, 14),
+        "address_line1": "12 rue des Palmiers",
+        "postcode": "83400",
+        "city": "Hyères",
+        "phone": "+33612345678",
+    },
+    {
+        "email": "contact@cabinet-durand.demo.empcomputer.fr",
+        "category": CATEGORY_PROFESSIONAL,
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "address_line1": "4 avenue Gambetta",
+        "postcode": "83400",
+        "city": "Hyères",
+        "phone": "+33494000000",
+        "company_name": "Cabinet Durand SARL",
+        "trade_name": "Cabinet Durand",
+        "head_office": "Hyères",
+        "head_office_address": "4 avenue Gambetta, 83400 Hyères",
+        "siret": "73282932000074",
+    },
+    {
+        "email": "bureau@amis-du-port.demo.empcomputer.fr",
+        "category": CATEGORY_ASSOCIATION,
+        "first_name": "Claire",
+        "last_name": "Bernard",
+        "address_line1": "Port Saint-Pierre",
+        "postcode": "83400",
+        "city": "Hyères",
+        "phone": "+33611223344",
+        "company_name": "Les Amis du Port",
+        "head_office": "Hyères",
+        "head_office_address": "Port Saint-Pierre, 83400 Hyères",
+        "rna_number": "W833000123",
+    },
+]
+
+# Later areas append functions here that add their own demo records for the clients made above.
+DEMO_STEPS: list = []
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def load_demo_data() -> dict:
+    """Create the demo admin and clients; returns the logins to show."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    admin = User(
+        email=DEMO_ADMIN,
+        email_canonical=DEMO_ADMIN,
+        password_hash=password_hash,
+        role=ROLE_ADMIN,
+        email_verified_at=utcnow(),
+    )
+    db.session.add(admin)
+    clients = []
+    for data in DEMO_CLIENTS:
+        data = dict(data)
+        email = data.pop("email")
+        user = User(
+            email=email,
+            email_canonical=email,
+            password_hash=password_hash,
+            role=ROLE_CLIENT,
+            email_verified_at=utcnow(),
+        )
+        client = Client(user=user, **data)
+        db.session.add(client)
+        clients.append(client)
+    db.session.flush()
+    for step in DEMO_STEPS:
+        step(admin=admin, clients=clients)
+    db.session.commit()
+    return {"admin": DEMO_ADMIN, "clients": [c.user.email for c in clients]}
+
+
+@click.command("demo")
+@with_appcontext
+@click.option(
+    "--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des comptes."
+)
+def demo(if_empty: bool) -> None:
+    """Load demo data (the seller, an admin, clients of the three categories)."""
+    if not database_is_empty():
+        if if_empty:
+            click.echo("Base déjà remplie : données de démonstration non chargées.")
+            return
+        raise click.ClickException("La base contient déjà des comptes : démonstration refusée.")
+    logins = load_demo_data()
+    url = f"http://127.0.0.1:{current_app.config.get('PORT', 5000)}"
+    click.echo(f"Données de démonstration chargées ({current_app.config['COMPANY_NAME']}).")
+    click.echo(f"Espace Client : {url}")
+    click.echo(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
+    click.echo(f"  administrateur : {logins['admin']} (double authentification à configurer)")
+    for email in logins["clients"]:
+        click.echo(f"  client : {email}")

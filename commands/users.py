@@ -1,0 +1,51 @@
+"""Account commands: create an admin from the shell."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from models import db, utcnow
+from models.user import ROLE_ADMIN, User
+from services.activity import log_activity
+from services.passwords import hash_password
+
+
+def read_password() -> str:
+    """The new password: from a hidden prompt on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt("Mot de passe", hide_input=True, confirmation_prompt="Confirmation")
+    return sys.stdin.readline().rstrip("\n")
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.argument("email")
+def create_admin(email: str) -> None:
+    """Create an admin account for EMAIL; the password is asked (or read from stdin)."""
+    from blueprints.auth.rules import canonical_email, password_problems
+
+    email = email.strip()
+    if db.session.scalar(sa.select(User).where(User.email_canonical == canonical_email(email))):
+        raise click.ClickException(f"Un compte existe déjà pour {email}.")
+    password = read_password()
+    problems = password_problems(password, email)
+    if problems:
+        raise click.ClickException("Mot de passe refusé : " + " ; ".join(map(str, problems)))
+    user = User(
+        email=email,
+        email_canonical=canonical_email(email),
+        password_hash=hash_password(password),
+        role=ROLE_ADMIN,
+        email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    log_activity("admin.created", target=user, detail={"by": "command"})
+    db.session.commit()
+    click.echo(
+        f"Administrateur créé : {email}. La double authentification sera demandée à sa première connexion."
+    )

@@ -1,0 +1,63 @@
+"""The client file (fiche client): identity, contact and company of a client."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import Base, not_personal, personal, utcnow
+
+CATEGORY_INDIVIDUAL = "particulier"
+CATEGORY_PROFESSIONAL = "professionnel"
+CATEGORY_ASSOCIATION = "association"
+CATEGORIES = (CATEGORY_INDIVIDUAL, CATEGORY_PROFESSIONAL, CATEGORY_ASSOCIATION)
+
+_contact = personal("contact", "client_relationship")
+_company = personal("company", "client_relationship")
+
+
+class Client(Base):
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), unique=True, info=not_personal()
+    )
+    category: Mapped[str] = mapped_column(
+        sa.String(16), default=CATEGORY_INDIVIDUAL, info=not_personal()
+    )
+    last_name: Mapped[str | None] = mapped_column(sa.String(100), index=True, info=_contact)
+    first_name: Mapped[str | None] = mapped_column(sa.String(100), info=_contact)
+    birth_date: Mapped[date | None] = mapped_column(info=_contact)
+    address_line1: Mapped[str | None] = mapped_column(sa.String(200), info=_contact)
+    address_line2: Mapped[str | None] = mapped_column(sa.String(200), info=_contact)
+    postcode: Mapped[str | None] = mapped_column(sa.String(16), info=_contact)
+    city: Mapped[str | None] = mapped_column(sa.String(100), info=_contact)
+    country: Mapped[str | None] = mapped_column(sa.String(2), default="FR", info=_contact)
+    phone: Mapped[str | None] = mapped_column(sa.String(32), index=True, info=_contact)
+    company_name: Mapped[str | None] = mapped_column(sa.String(200), index=True, info=_company)
+    trade_name: Mapped[str | None] = mapped_column(sa.String(200), info=_company)
+    head_office: Mapped[str | None] = mapped_column(sa.String(200), info=_company)
+    head_office_address: Mapped[str | None] = mapped_column(sa.String(300), info=_company)
+    siret: Mapped[str | None] = mapped_column(sa.String(14), info=_company)
+    vat_number: Mapped[str | None] = mapped_column(sa.String(20), info=_company)
+    rna_number: Mapped[str | None] = mapped_column(sa.String(10), info=_company)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, info=not_personal()
+    )
+
+    user = relationship("User", back_populates="client")
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the company for businesses, otherwise first and last name."""
+        if self.category != CATEGORY_INDIVIDUAL and self.company_name:
+            return self.company_name
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or (self.user.email if self.user else f"Client n° {self.id}")
+
+    def __repr__(self) -> str:
+        return f"<Client {self.id} {self.category}>"

@@ -1,0 +1,39 @@
+"""The mail outbox: each mail is a row written in the transaction of the act that causes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import Base, not_personal, personal, utcnow
+
+_mail = personal("communication", "mail_outbox")
+
+STATUS_PENDING = "pending"
+STATUS_SENDING = "sending"
+STATUS_SENT = "sent"
+STATUS_FAILED = "failed"
+
+
+class OutboxMail(Base):
+    __tablename__ = "outbox_mail"
+    __table_args__ = (sa.Index("ix_outbox_mail_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
+    recipient: Mapped[str] = mapped_column(sa.String(254), info=_mail)
+    subject: Mapped[str] = mapped_column(sa.String(255), info=_mail)
+    body_text: Mapped[str] = mapped_column(sa.Text, info=_mail)
+    body_html: Mapped[str | None] = mapped_column(sa.Text, info=_mail)
+    template: Mapped[str] = mapped_column(sa.String(64), info=not_personal())
+    status: Mapped[str] = mapped_column(sa.String(16), default=STATUS_PENDING, info=not_personal())
+    attempts: Mapped[int] = mapped_column(default=0, info=not_personal())
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
+    last_error: Mapped[str | None] = mapped_column(sa.String(500), info=not_personal())
+    sent_at: Mapped[datetime | None] = mapped_column(info=not_personal())
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), info=not_personal())
+
+    def __repr__(self) -> str:
+        return f"<OutboxMail {self.id} {self.template} {self.status}>"

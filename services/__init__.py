@@ -1,0 +1,1 @@
+"""Mechanisms shared by every area of Espace Client, one module each."""

@@ -1,0 +1,34 @@
+"""Access rules shared by every area: who may open which page."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def admin_required(view):
+    """Only a logged-in admin reaches ``view``; anyone else gets a 404 (nothing to see here)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def client_required(view):
+    """Only a logged-in client (with a client file) reaches ``view``."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.is_admin or current_user.client is None:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped

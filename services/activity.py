@@ -1,0 +1,76 @@
+"""The activity log: one function, :func:`log_activity`, that every area calls."""
+
+from __future__ import annotations
+
+import re
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from models import db
+from models.activity import ActivityLog
+
+# Words that must never reach the log, whatever the caller passes in ``detail``.
+SECRET_WORDS = re.compile(r"pass(word|wd)?|mot_?de_?passe|token|secret|code|otp|key|cle", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_DETAIL = 500
+MAX_USER_AGENT = 255
+
+
+def escape_control(value: str) -> str:
+    """Escape control characters (newlines included) so a value cannot forge log lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def format_detail(detail) -> str | None:
+    """Turn ``detail`` (text or mapping) into one safe line, dropping anything secret."""
+    if detail is None:
+        return None
+    if isinstance(detail, dict):
+        parts = []
+        for key, value in detail.items():
+            if SECRET_WORDS.search(str(key)):
+                continue
+            if isinstance(value, list | tuple | set):
+                value = ",".join(str(v) for v in value)
+            parts.append(f"{key}={value}")
+        detail = " ".join(parts)
+    return escape_control(str(detail))[:MAX_DETAIL] or None
+
+
+def log_activity(
+    action: str,
+    *,
+    target=None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    outcome: str = "success",
+    detail=None,
+    actor=None,
+) -> ActivityLog:
+    """Add an activity entry to the current transaction; the caller commits.
+
+    ``actor`` defaults to the logged-in user; ``target`` may be a model instance, from which the
+    type (its table name) and id are taken. ``detail`` must never hold passwords, tokens or codes:
+    keys that look like one are dropped.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if target is not None:
+        target_type = target_type or target.__tablename__
+        target_id = target_id if target_id is not None else target.id
+    entry = ActivityLog(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor_role=getattr(actor, "role", None),
+        target_type=target_type,
+        target_id=target_id,
+        outcome=outcome,
+        detail=format_detail(detail),
+    )
+    if has_request_context():
+        entry.ip = request.remote_addr
+        agent = request.headers.get("User-Agent", "")
+        entry.user_agent = escape_control(agent)[:MAX_USER_AGENT] or None
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,176 @@
+"""Configuration of Espace Client.
+
+Values come, in this order, from the defaults below, then ``instance/config.py``, then the
+environment variables prefixed ``FLASK_`` (a ``.env`` file is read first, because shared hosting
+and cron share nothing else), then the ``test_config`` given to the factory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Defaults:
+    """Defaults that are safe in production; each may be overridden by the instance or env."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    MYSQL_POOL_RECYCLE_S = 280
+
+    # Sessions and cookies
+    SESSION_COOKIE_NAME = "ec_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True  # turned off in debug by the factory
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)  # absolute lifetime of a session
+    IDLE_TIMEOUT_ADMIN_MINUTES = 30
+    IDLE_TIMEOUT_CLIENT_MINUTES = 60
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    # HTTPS and proxies
+    FORCE_HTTPS = True  # off in debug and testing
+    HSTS_MAX_AGE = 31536000
+    PROXY_FIX_X_FOR = 0  # number of proxies in front of the app whose X-Forwarded-* to trust
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+
+    # Language and time
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = {"fr": "Français", "en": "English"}
+
+    # Passwords (argon2id). Memory kept small enough for shared hosting per-process limits.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 19456
+    PASSWORD_HASH_PARALLELISM = 1
+
+    # Rate limiting
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+
+    # CAPTCHA
+    CAPTCHA_PROVIDER = "altcha"
+    RECAPTCHA_SITE_KEY: str | None = None
+    RECAPTCHA_SECRET_KEY: str | None = None
+    RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
+    RECAPTCHA_MIN_SCORE = 0.5
+
+    # Mail
+    MAIL_BACKEND = "smtp"  # "smtp" or "file" (development and tests: .eml in instance/mail)
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 465
+    MAIL_SECURITY = "tls"  # "tls" (implicit TLS, port 465) or "starttls" (port 587)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_CA_FILE: str | None = None  # extra CA bundle for a private mail server
+    MAIL_TIMEOUT_S = 15
+    MAIL_DEFAULT_SENDER = "E.M.P Computer <no-reply@empcomputer-assistanceinformatique.com>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_SEND_AFTER_COMMIT = True
+
+    # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
+    FIELD_ENCRYPTION_KEYS: list[str] = []
+
+    # The seller, as the privacy policy names it
+    COMPANY_NAME = "E.M.P COMPUTER INFORMATIQUE"
+    COMPANY_MANAGER = "M. DALLI Laurent"
+    COMPANY_ADDRESS = "9 Avenue Edith Wharton, Le Florentin, Entrée A, 83400 Hyères, France"
+    COMPANY_WEBSITE = "https://empcomputer-assistanceinformatique.com"
+    COMPANY_EMAIL = "contact@empcomputer-assistanceinformatique.com"
+    COMPANY_HOST = "o2switch, 222-224 Boulevard Gustave Flourens, 63000 Clermont-Ferrand, France"
+
+    PAGE_SIZE = 25
+
+
+def write_instance_config(path: str | os.PathLike) -> None:
+    """Write a fresh ``instance/config.py`` with a random secret key and development choices."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Configuration of this installation; kept out of version control.\n"
+        f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+        f"FIELD_ENCRYPTION_KEYS = [{secrets.token_urlsafe(32)!r}]\n"
+        "MAIL_BACKEND = 'file'\n"
+        "CAPTCHA_PROVIDER = 'altcha'\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, instance file, environment and ``test_config``."""
+    load_dotenv(Path(app.root_path) / ".env")
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        db_file = Path(app.instance_path) / "espace-client.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+
+    relaxed = app.debug or app.testing
+    explicit = test_config or {}
+    if relaxed:  # plain HTTP on a developer's machine, unless a test asks otherwise
+        for key in ("SESSION_COOKIE_SECURE", "FORCE_HTTPS"):
+            if key not in explicit:
+                app.config[key] = False
+    app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
+    if not relaxed:
+        refuse_unsafe_configuration(app.config)
+
+
+def engine_options(config) -> dict:
+    """Engine options for the configured database: pooling for MySQL/MariaDB, timeout for SQLite."""
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("mysql"):
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_recycle", config["MYSQL_POOL_RECYCLE_S"])
+        options.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
+    elif uri.startswith("sqlite"):
+        options.setdefault("connect_args", {}).setdefault(
+            "timeout", config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        )
+    return options
+
+
+def secret_key_problem(key) -> str | None:
+    """Why ``key`` is not fit for production, or None when it is."""
+    if not key:
+        return "SECRET_KEY est absente"
+    if len(str(key)) < MIN_SECRET_KEY_LENGTH or str(key).lower() in WEAK_SECRET_KEYS:
+        return (
+            f"SECRET_KEY est trop faible (au moins {MIN_SECRET_KEY_LENGTH} caractères aléatoires)"
+        )
+    return None
+
+
+def refuse_unsafe_configuration(config) -> None:
+    """Stop the process with a one-line reason when production settings are unsafe."""
+    problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem is None and config.get("CAPTCHA_PROVIDER") == "off":
+        problem = "CAPTCHA_PROVIDER=off n'est permis qu'en développement ou en test"
+    recaptcha_keys = config.get("RECAPTCHA_SITE_KEY") and config.get("RECAPTCHA_SECRET_KEY")
+    if problem is None and config.get("CAPTCHA_PROVIDER") == "recaptcha" and not recaptcha_keys:
+        problem = "CAPTCHA_PROVIDER=recaptcha exige RECAPTCHA_SITE_KEY et RECAPTCHA_SECRET_KEY"
+    if problem:
+        sys.exit(f"Espace Client refuse de démarrer : {problem}.")

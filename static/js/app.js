@@ -1,0 +1,26 @@
+// Espace Client: small behaviours that the Content-Security-Policy keeps out of the pages.
+(function () {
+  "use strict";
+
+  // Escape inside an in-place editor clicks its "Annuler" link or button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var editor = event.target.closest && event.target.closest("[data-editor]");
+    if (!editor) return;
+    var cancel = editor.querySelector("[data-cancel]");
+    if (cancel) { event.preventDefault(); cancel.click(); }
+  });
+
+  // A button with data-confirm asks before its form is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);
+
+  // After an htmx swap, move focus to the first field in error so keyboard users land on it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var invalid = event.detail.target.querySelector && event.detail.target.querySelector("[aria-invalid=true]");
+    if (invalid) invalid.focus();
+  });
+})();

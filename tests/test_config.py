@@ -1,0 +1,78 @@
+"""Configuration: sources in order, and refusal to start with unsafe production settings."""
+
+import subprocess
+import sys
+
+import pytest
+
+from app import create_app
+from settings import secret_key_problem
+
+
+def production_config(tmp_path, **extra):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.mark.parametrize("key", [None, "", "dev", "changeme", "short-key-1234"])
+def test_production_refuses_missing_or_weak_secret_key(tmp_path, key):
+    with pytest.raises(SystemExit) as stop:
+        create_app(production_config(tmp_path, SECRET_KEY=key))
+    message = str(stop.value)
+    assert "SECRET_KEY" in message and "\n" not in message
+
+
+def test_production_starts_with_a_strong_key(tmp_path):
+    app = create_app(production_config(tmp_path, SECRET_KEY="x" * 20 + "-random-enough-0123456789"))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["FORCE_HTTPS"] is True
+
+
+def test_production_refuses_captcha_off(tmp_path):
+    with pytest.raises(SystemExit, match="CAPTCHA_PROVIDER"):
+        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, CAPTCHA_PROVIDER="off"))
+
+
+def test_production_refuses_recaptcha_without_keys(tmp_path):
+    with pytest.raises(SystemExit, match="RECAPTCHA"):
+        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, CAPTCHA_PROVIDER="recaptcha"))
+
+
+def test_debug_accepts_a_missing_key(tmp_path):
+    app = create_app(production_config(tmp_path, SECRET_KEY="dev", DEBUG=True))
+    assert app.debug and app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_instance_file_then_environment_then_test_config(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("PAGE_SIZE = 10\nCOMPANY_EMAIL = 'a@instance.fr'\n")
+    monkeypatch.setenv("FLASK_PAGE_SIZE", "40")
+    app = create_app(production_config(tmp_path, SECRET_KEY="k" * 40, TESTING=True))
+    assert app.config["PAGE_SIZE"] == 40  # environment over instance file
+    assert app.config["COMPANY_EMAIL"] == "a@instance.fr"
+    app = create_app(production_config(tmp_path, SECRET_KEY="k" * 40, TESTING=True, PAGE_SIZE=7))
+    assert app.config["PAGE_SIZE"] == 7
+
+
+def test_secret_key_problem_accepts_long_random_key():
+    assert secret_key_problem("a" * 16 + "Zr8-Qp2m_x91LkTt0vBn") is None
+
+
+def test_command_line_refusal_is_one_line(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+        "FLASK_SECRET_KEY": "weak",
+    }
+    code = "import app; app.create_app({{'INSTANCE_PATH': {!r}}})".format(str(tmp_path / "inst"))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "refuse de démarrer" in result.stderr

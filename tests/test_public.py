@@ -1,0 +1,77 @@
+"""Public pages, language choice and the health check."""
+
+import pytest
+import sqlalchemy as sa
+
+from models import db
+
+
+def test_home_in_french_by_default(client):
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="fr">' in html and "Votre Espace Client" in html
+
+
+def test_english_from_accept_language(client):
+    response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in response.get_data(as_text=True)
+
+
+def test_language_choice_is_kept_in_the_session(client):
+    client.post("/langue", data={"locale": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_choice_is_stored_on_the_account(app, client, auth):
+    from models.user import User
+
+    user_id = auth.create_client()
+    auth.login()
+    client.post("/langue", data={"locale": "en", "next": "/account"})
+    with app.app_context():
+        assert db.session.get(User, user_id).locale == "en"
+
+
+def test_footer_links_to_privacy_and_legal_pages(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/confidentialite"' in html and 'href="/mentions-legales"' in html
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert "E.M.P COMPUTER INFORMATIQUE" in privacy
+    assert "18 caractères" in privacy and "Sujet" in privacy
+
+
+def test_health_ok_reveals_nothing(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_health_is_503_when_the_database_does_not_answer(tmp_path):
+    from app import create_app
+    from tests.conftest import base_config
+
+    url = "sqlite:////nonexistent-dir/never/db.sqlite"
+    response = create_app(base_config(url, tmp_path)).test_client().get("/health")
+    assert response.status_code == 503
+    assert "nonexistent" not in response.get_data(as_text=True)
+
+
+def test_dates_formatted_in_french_and_paris_time(app):
+    from datetime import datetime
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        render = app.jinja_env.from_string("{{ when|datetime('short') }} {{ amount|euros }}")
+        text = render.render(when=datetime(2026, 7, 1, 10, 30), amount=1234.5)
+    assert "01/07/2026 12:30" in text
+    assert "1\u202f234,50\xa0€" in text or "1 234,50 €" in text.replace("\u202f", " ").replace(
+        "\xa0", " "
+    )
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
