@@ -15,6 +15,13 @@ from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 
+# Fixtures of each mechanism live in tests/fixtures/<name>.py, loaded here.
+pytest_plugins = sorted(
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
+)
+
 PASSWORD = "Correct-Horse-Battery-42!"
 TEST_SECRET_KEY = "tests-only-secret-key-0123456789abcdefghijklmnop"
 TEST_FIELD_KEY = "dGVzdHMtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2Q="

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import LoginForm
 from blueprints.auth.rules import canonical_email
-from blueprints.auth.sessions import end_all_sessions
-from models import db, utcnow
+from blueprints.auth.sessions import end_all_sessions, open_session
+from blueprints.auth.two_factor import needs_second_factor, start_second_factor
+from models import db
 from models.user import User
 from services.activity import log_activity
 from services.htmx import htmx_redirect, is_fragment_request
@@ -34,12 +35,12 @@ def login():
         )
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
         if user is not None and password_ok and user.is_enabled:
-            session.clear()  # a fresh session at login: no fixation
-            login_user(user)
-            user.last_login_at = utcnow()
-            log_activity("auth.login", target=user, actor=user)
+            next_url = safe_redirect_target(form.next.data, landing_url(user))
+            if needs_second_factor(user):
+                return start_second_factor(user, next_url)
+            open_session(user)
             db.session.commit()
-            return htmx_redirect(safe_redirect_target(form.next.data, landing_url(user)))
+            return htmx_redirect(next_url)
         log_activity("auth.login", target=user, outcome="failure", detail={"reason": "credentials"})
         db.session.commit()
         form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))

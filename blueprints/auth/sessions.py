@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, request, url_for
+from flask import make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 
-from models import db
+from models import db, utcnow
 from models.user import User
+from services.activity import log_activity
 from services.extensions import login_manager
 from services.htmx import is_htmx_request
 
@@ -40,6 +42,15 @@ def unauthorized():
 
     flash(login_manager.login_message, "info")
     return redirect(target)
+
+
+def open_session(user: User, second_factor: bool = False) -> None:
+    """Start a fresh session for ``user`` (no fixation) and log it; the caller commits."""
+    session.clear()
+    login_user(user)
+    session["second_factor"] = second_factor
+    user.last_login_at = utcnow()
+    log_activity("auth.login", target=user, actor=user)
 
 
 def end_all_sessions(user: User) -> None:

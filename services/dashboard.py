@@ -1,0 +1,37 @@
+"""Panels of the client dashboard and of the admin home: each area plugs its own in.
+
+An area registers a panel with :func:`register_panel`; the page renders every registered panel in
+order without knowing the areas. ``loader`` returns the template context of the panel, or None to
+hide it; it must run a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    template: str
+    loader: Callable[..., dict | None]
+    order: int = 100
+
+
+_PANELS: dict[str, dict[str, Panel]] = {"client": {}, "admin": {}}
+
+
+def register_panel(audience: str, name: str, template: str, loader, order: int = 100) -> None:
+    """Add (or replace) the panel ``name`` on the ``audience`` page ("client" or "admin")."""
+    _PANELS[audience][name] = Panel(name, template, loader, order)
+
+
+def panels_for(audience: str, **context) -> list[tuple[Panel, dict]]:
+    """The panels to show, in order, each with the context its loader returned."""
+    shown = []
+    for panel in sorted(_PANELS[audience].values(), key=lambda p: (p.order, p.name)):
+        data = panel.loader(**context)
+        if data is not None:
+            shown.append((panel, data))
+    return shown
