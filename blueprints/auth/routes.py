@@ -15,6 +15,7 @@ from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
 from services.activity import log_activity
+from services.captcha import verify_captcha
 from services.htmx import htmx_redirect, is_fragment_request
 from services.passwords import verify_password
 from services.security import safe_redirect_target
@@ -30,6 +31,17 @@ def login():
     form = LoginForm(next=request.args.get("next"))
     status = 200
     if form.validate_on_submit():
+        captcha = verify_captcha(request.form, "login")
+        if not captcha.ok:
+            log_activity(
+                "auth.captcha",
+                outcome="failure",
+                detail={"action": "login", "reason": captcha.reason},
+            )
+            db.session.commit()
+            form.form_errors.append(captcha.message)
+            template = "auth/_login_form.html" if is_fragment_request() else "auth/login.html"
+            return render_template(template, form=form), 422
         user = db.session.scalar(
             sa.select(User).where(User.email_canonical == canonical_email(form.email.data))
         )
