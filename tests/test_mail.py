@@ -165,6 +165,18 @@ def test_server_without_starttls_is_refused_and_nothing_goes_in_clear(app, smtp_
     assert "STARTTLS" in mail.last_error
 
 
+def test_refused_login_stops_the_batch_and_sends_nothing(app, smtp_server):
+    server = smtp_server("starttls", credentials=CREDENTIALS)
+    app.config.update(server.settings, MAIL_PASSWORD="mauvais-mot-de-passe")
+    queue(app, count=2)
+
+    report = deliver_outbox(app)
+
+    assert "Authentication" in report.stopped_by and report.retried == 1
+    assert server.messages == []
+    assert sorted(mail.attempts for mail in outbox_for(app, TO)) == [0, 1]
+
+
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 @pytest.mark.parametrize(
     ("certificate", "use_ca_file"),
