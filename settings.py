@@ -77,11 +77,15 @@ class Defaults:
     MAIL_SECURITY = "tls"  # "tls" (implicit TLS, port 465) or "starttls" (port 587)
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
-    MAIL_CA_FILE: str | None = None  # extra CA bundle for a private mail server
+    MAIL_CA_FILE: str | None = None  # CA bundle trusted instead of the system one (private server)
     MAIL_TIMEOUT_S = 15
     MAIL_DEFAULT_SENDER = "E.M.P Computer <no-reply@empcomputer-assistanceinformatique.com>"
     MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_S = 60  # first retry after a minute, then doubling
+    MAIL_RETRY_MAX_S = 6 * 3600
+    MAIL_SENDING_TIMEOUT_S = 900  # a mail left "sending" this long (crash) is taken over
     MAIL_SEND_AFTER_COMMIT = True
+    MAIL_BASE_URL: str | None = None  # public address of the portal, for links in mails
 
     # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
     FIELD_ENCRYPTION_KEYS: list[str] = []

@@ -1,4 +1,10 @@
-"""The mail outbox: each mail is a row written in the transaction of the act that causes it."""
+"""The mail outbox: each mail is a row written in the transaction of the act that causes it.
+
+Life of a row: ``pending`` (due at ``next_attempt_at``) -> ``sending`` (claimed by one sender;
+``next_attempt_at`` is then the end of its lease, after which a crashed sender's mail is taken
+over) -> ``sent``, or back to ``pending`` with a back-off, or ``failed`` after the last attempt.
+See :mod:`services.mail_delivery`.
+"""
 
 from __future__ import annotations
 

@@ -1,30 +1,174 @@
 """The mail outbox: :func:`send_mail` writes a row in the current transaction; delivery follows.
 
-Mails are delivered by ``flask --app app mail send`` (for cron) and right after the commit that
-wrote them. SMTP is used only over TLS (implicit TLS or STARTTLS with the certificate verified).
+A mail exists only if the act that causes it is committed: call ``send_mail(...)`` before your
+``db.session.commit()``. It is delivered by ``flask --app app mail send`` (cron) and, when
+``MAIL_SEND_AFTER_COMMIT`` is true, right after the response of the request that committed it
+(see :func:`init_app`); delivery itself is in :mod:`services.mail_delivery` (SMTP only over TLS).
+
+Adding a mail of your area
+--------------------------
+1. Write ``templates/mail/<name>.txt`` and ``templates/mail/<name>.html``, in French, every
+   sentence wrapped in ``_()``, on the shared layout::
+
+       {% extends "mail/_layout.html" %}          {# .txt: extends "mail/_layout.txt" #}
+       {% block content %}
+         <p>{{ _("Bonjour %(name)s,", name=first_name) }}</p>
+         <p><a href="{{ mail_url('tickets.show', ticket_id=ticket.id) }}">...</a></p>
+       {% endblock %}
+
+   The layout adds the company name, the "ne répondez pas" notice and a footer linking the
+   privacy page. In the ``.txt``, ``{% autoescape false %}`` is not needed: only ``.html`` is
+   escaped. Pass plain values in the context (not ORM objects you will use after the commit).
+2. Call ``send_mail(user.email, "<name>", _l("Sujet"), locale=user.locale, first_name=...)``.
+   Pass the subject as a lazy string (``lazy_gettext``): it is translated in ``locale``, like the
+   templates. Links in mails come from ``mail_url(endpoint, **values)`` (absolute, built on
+   ``MAIL_BASE_URL`` when set, never on the request's Host header then).
+3. In tests, read what was queued with ``tests.fixtures.mail.outbox_for(app, email)`` or, after
+   delivery with the file backend, ``eml_for(app, email)``.
+
+Every template receives ``company_name``, ``company_email``, ``company_address``,
+``portal_url``, ``privacy_url`` and ``mail_url``.
 """
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from urllib.parse import urlsplit
+
+from flask import (
+    after_this_request,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    url_for,
+)
 from flask_babel import force_locale
+from sqlalchemy import event
 
 from models import db
 from models.mail import OutboxMail
+from services.mail_delivery import MailConfigError, deliver_pending, new_message_id
+
+# In development and tests, links in mails written outside a request point here.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+_NEW_IDS = "outbox_new_ids"  # session.info key: mails flushed in the current transaction
+_AFTER_COMMIT_IDS = "_mail_after_commit_ids"  # g key: mails committed during this request
+
+
+def mail_url(endpoint: str, **values) -> str:
+    """Absolute URL of ``endpoint`` for a mail.
+
+    ``MAIL_BASE_URL`` wins when set (the request's Host header is chosen by the visitor, and
+    a forged one must not end up in a password-reset link); then the current request; then
+    ``SERVER_NAME``; in development and tests, ``http://127.0.0.1:5000``.
+    """
+    config = current_app.config
+    base = config.get("MAIL_BASE_URL")
+    if not base:
+        if has_request_context() or config.get("SERVER_NAME"):
+            return url_for(endpoint, _external=True, **values)
+        if not (current_app.debug or current_app.testing):
+            raise MailConfigError("MAIL_BASE_URL est nécessaire pour écrire des liens hors requête")
+        base = DEVELOPMENT_BASE_URL
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _layout_context(config) -> dict:
+    return {
+        "company_name": config["COMPANY_NAME"],
+        "company_email": config["COMPANY_EMAIL"],
+        "company_address": config["COMPANY_ADDRESS"],
+        "portal_url": mail_url("public.home"),
+        "privacy_url": mail_url("public.privacy"),
+        "mail_url": mail_url,
+    }
 
 
 def send_mail(to: str, template: str, subject: str, locale: str | None = None, **context):
     """Queue the mail ``template`` (``templates/mail/<template>.txt`` and ``.html``) to ``to``.
 
     The row joins the current transaction: the mail exists only if the act that causes it
-    is committed.
+    is committed. ``subject`` may be a lazy string; it is translated in ``locale``.
     """
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        context.setdefault("company_name", current_app.config["COMPANY_NAME"])
+    if any(char in f"{to}{subject}" for char in "\r\n"):
+        raise ValueError("a mail header cannot hold a line break")
+    config = current_app.config
+    with force_locale(locale or config["BABEL_DEFAULT_LOCALE"]):
+        for key, value in _layout_context(config).items():
+            context.setdefault(key, value)
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
+        subject = str(subject)
     mail = OutboxMail(
-        recipient=to, subject=subject, body_text=text, body_html=html, template=template
+        recipient=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=template,
+        message_id=new_message_id(config),
     )
     db.session.add(mail)
     return mail
+
+
+# --- Delivery right after the commit --------------------------------------------------------
+
+
+def init_app(app) -> None:
+    """Deliver, after the response, the mails committed during a request.
+
+    Only session events and a per-request callback: no thread or scheduler is started (Passenger
+    forks after import). A mail whose delivery fails there stays pending for cron.
+    """
+    for name, listener in (
+        ("after_flush", _remember_new_mails),
+        ("after_commit", _schedule_committed_mails),
+        ("after_rollback", _forget_new_mails),
+    ):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+def _remember_new_mails(session, flush_context) -> None:
+    new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxMail)]
+    if new_ids:
+        session.info.setdefault(_NEW_IDS, []).extend(new_ids)
+
+
+def _forget_new_mails(session) -> None:
+    session.info.pop(_NEW_IDS, None)
+
+
+def _schedule_committed_mails(session) -> None:
+    new_ids = session.info.pop(_NEW_IDS, None)
+    if not new_ids or not has_request_context():
+        return
+    if not current_app.config.get("MAIL_SEND_AFTER_COMMIT"):
+        return
+    committed = g.get(_AFTER_COMMIT_IDS)
+    if committed is None:
+        committed = g.setdefault(_AFTER_COMMIT_IDS, [])
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def _deliver_on_close(response):
+            response.call_on_close(lambda: deliver_after_response(app, committed))
+            return response
+
+    committed.extend(new_ids)
+
+
+def deliver_after_response(app, mail_ids) -> None:
+    """Try to deliver ``mail_ids`` now; any failure is logged and left to cron."""
+    try:
+        with app.app_context():
+            try:
+                deliver_pending(limit=len(mail_ids), ids=mail_ids)
+            finally:
+                db.session.remove()
+    except Exception:  # the response is gone: nothing to break, cron will retry
+        app.logger.exception("envoi après validation impossible ; le cron réessaiera")
