@@ -205,6 +205,17 @@ def check_login_code(user: User, code: str, now: float | None = None) -> str:
     return outcome
 
 
+def two_factor_summary(user: User) -> dict:
+    """What ``templates/auth/_two_factor_status.html`` shows about ``user``'s second factor."""
+    enabled = has_totp(user)
+    return {
+        "enabled": enabled,
+        "enabled_at": user.totp_enabled_at,
+        "codes_left": remaining_recovery_codes(user) if enabled else 0,
+        "is_admin": user.is_admin,
+    }
+
+
 def log_failed_code(user: User, outcome: str, step: str) -> None:
     """Log a wrong or replayed code given outside the login (enrolment, recovery codes...)."""
     action = TOTP_REPLAYED if outcome == REPLAYED else TOTP_FAILED

@@ -302,6 +302,9 @@ def test_client_turns_totp_on_then_off_with_a_code(app, client, auth):
     response = client.post("/auth/totp/enroll", data={"code": pyotp.TOTP(secret).now()})
     assert response.headers["Location"].endswith("/auth/totp/recovery-codes")
     assert get_user(app, user_id).totp_enabled_at is not None
+    client.get("/auth/totp/recovery-codes")  # the codes, shown once
+    status = client.get("/auth/totp/enroll").get_data(as_text=True)
+    assert "Active depuis le" in status and "10 codes de secours inutilisés" in status
 
     assert client.post("/auth/totp/disable", data={"code": "000000"}).status_code == 422
     code = fresh_code(app, user_id, secret)

@@ -44,6 +44,7 @@ from services.totp import (
     new_secret,
     regenerate_recovery_codes,
     remaining_recovery_codes,
+    two_factor_summary,
 )
 
 # Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
@@ -194,7 +195,7 @@ def totp_enroll():
         "enrolment": Enrolment(secret, user.email),
         "user": user,
         "pending": pending,
-        "codes_left": remaining_recovery_codes(user) if has_totp(user) else None,
+        "two_factor": two_factor_summary(user),
     }
     return render_template("auth/totp_enroll.html", **context), status
 
