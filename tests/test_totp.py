@@ -84,6 +84,16 @@ def test_recovery_code_hash_is_keyed_and_normalised(app):
         assert totp.recovery_code_hash(1, "ABCDEFGHJK") != totp.recovery_code_hash(2, "ABCDEFGHJK")
 
 
+def test_qr_code_names_the_company_and_the_account_and_needs_no_style(app):
+    with app.app_context():
+        uri = totp.provisioning_uri(TEST_TOTP_SECRET, "chef@example.fr")
+        svg = str(totp.qr_code_svg(uri))
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.issuer == "E.M.P COMPUTER INFORMATIQUE"
+    assert parsed.name == "chef@example.fr" and parsed.secret == TEST_TOTP_SECRET
+    assert svg.startswith('<svg role="img"') and "style" not in svg and "data:" not in svg
+
+
 # Login ---------------------------------------------------------------------------------------
 
 
