@@ -87,6 +87,18 @@ class Defaults:
     MAIL_SEND_AFTER_COMMIT = True
     MAIL_BASE_URL: str | None = None  # public address of the portal, for links in mails
 
+    # Second factor (TOTP): the login step between password and session, recent re-login.
+    TOTP_PENDING_SECONDS = 300  # time to give the code after the password
+    TOTP_MAX_FAILURES = 5  # wrong codes before a fresh login is required
+    REAUTH_MAX_AGE_SECONDS = 600  # enrolling again or new recovery codes: login this recent
+    RECOVERY_CODE_KEY: str | None = None  # HMAC key of recovery codes; None: from SECRET_KEY
+
+    # Activity log sealing (HMAC hash chain); None: key derived from SECRET_KEY,
+    # state file instance/activity-seal.json (outside the database, against tail deletion).
+    ACTIVITY_SEAL_KEY: str | None = None
+    ACTIVITY_SEAL_MIN_AGE_SECONDS = 60  # leave recent entries to transactions still open
+    ACTIVITY_SEAL_STATE_FILE: str | None = None
+
     # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
     FIELD_ENCRYPTION_KEYS: list[str] = []
 

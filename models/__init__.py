@@ -72,6 +72,7 @@ db = SQLAlchemy(model_class=Base)
 from models.activity import ActivityLog  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
+from models.recovery_code import RecoveryCode  # noqa: E402
 from models.user import User  # noqa: E402
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "Base",
     "Client",
     "OutboxMail",
+    "RecoveryCode",
     "User",
     "db",
     "not_personal",

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
-from flask_login import current_user, login_required
+from flask import abort, session
+from flask_login import current_user, login_required, logout_user
+
+from services.extensions import login_manager
 
 
 def admin_required(view):
-    """Only a logged-in admin reaches ``view``; anyone else gets a 404 (nothing to see here)."""
+    """Only a logged-in admin reaches ``view``; anyone else gets a 404 (nothing to see here).
+
+    The admin's session must have passed the second factor (TOTP): a password-only session is
+    ended and sent back to the login page.
+    """
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
             abort(404)
+        if not session.get("second_factor"):
+            logout_user()
+            session.clear()
+            return login_manager.unauthorized()
         return view(*args, **kwargs)
 
     return wrapped

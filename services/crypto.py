@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -67,4 +68,25 @@ def mask(value: str | None, visible: int = 4) -> str:
     return "•" * max(len(value) - len(shown), 4) + shown
 
 
-__all__ = ["EncryptionKeyMissing", "InvalidToken", "decrypt", "encrypt", "mask", "rotate"]
+def derived_key(config_name: str, label: str) -> bytes:
+    """The key ``config_name`` of the config, or one derived from ``SECRET_KEY`` for ``label``.
+
+    A derived key depends on ``SECRET_KEY``: changing it changes what the key protects (recovery
+    codes stop matching, the activity seal needs a new chain). Set the key to keep it apart.
+    """
+    configured = current_app.config.get(config_name)
+    if configured:
+        return str(configured).encode("utf-8")
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(secret, label.encode("utf-8"), hashlib.sha256).digest()
+
+
+__all__ = [
+    "EncryptionKeyMissing",
+    "InvalidToken",
+    "decrypt",
+    "derived_key",
+    "encrypt",
+    "mask",
+    "rotate",
+]

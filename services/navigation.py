@@ -16,11 +16,13 @@ MENU = [
     ("account.devices", _l("Mes équipements"), "client"),
     ("account.interventions", _l("Interventions"), "client"),
     ("auth.security", _l("Sécurité"), "client"),
+    ("auth.totp_enroll", _l("Double authentification"), "client"),
     ("admin.home", _l("Administration"), "admin"),
     ("admin.clients", _l("Clients"), "admin"),
     ("admin.users", _l("Comptes"), "admin"),
     ("admin.activity", _l("Journal d'activité"), "admin"),
     ("auth.security", _l("Sécurité"), "admin"),
+    ("auth.totp_enroll", _l("Double authentification"), "admin"),
 ]
 
 

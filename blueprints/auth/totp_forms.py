@@ -1,0 +1,25 @@
+"""Forms of the second factor (TOTP)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class CodeForm(FlaskForm):
+    """A TOTP code (or, at login, a recovery code)."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Saisissez le code.")), Length(max=32)],
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The password again, before a sensitive change."""
+
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Saisissez votre mot de passe.")), Length(max=1024)],
+    )
+    next = HiddenField()

@@ -1,0 +1,297 @@
+"""Routes of the second factor: the code step at login, enrolment, recovery codes, turning off."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from blueprints.auth import bp
+from blueprints.auth.totp_forms import CodeForm, ConfirmPasswordForm
+from blueprints.auth.two_factor import (
+    abandon_second_factor,
+    failures_since,
+    finish_second_factor,
+    mark_authenticated,
+    pending_started_at,
+    pending_user,
+    recently_authenticated,
+    too_many_failures,
+)
+from models import db
+from models.user import User
+from services.access import client_required
+from services.activity import log_activity
+from services.crypto import decrypt, encrypt
+from services.htmx import htmx_redirect
+from services.passwords import verify_password
+from services.security import safe_redirect_target
+from services.totp import (
+    OK,
+    RECOVERY,
+    REPLAYED,
+    TOTP_LOCKED,
+    Enrolment,
+    check_login_code,
+    check_totp,
+    disable_totp,
+    enable_totp,
+    has_totp,
+    log_failed_code,
+    matching_step,
+    new_secret,
+    regenerate_recovery_codes,
+    remaining_recovery_codes,
+    two_factor_summary,
+)
+
+# Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
+NEW_SECRET_KEY = "totp_new_secret"  # noqa: S105 - the name of a session key
+NEW_CODES_KEY = "totp_new_codes"  # shown once, then dropped
+AFTER_CODES_KEY = "totp_after_codes"
+REAUTH_ACTION = "auth.reauth"
+# Window over which wrong codes or passwords are counted for a logged-in session.
+LOGGED_IN_FAILURE_WINDOW_S = 900
+
+
+def _landing(user: User) -> str:
+    return url_for("admin.home" if user.is_admin else "account.dashboard")
+
+
+def settings_url() -> str:
+    """Where a person manages their second factor: the security page once it exists."""
+    if "auth.security" in current_app.view_functions:
+        return url_for("auth.security")
+    return url_for("auth.totp_enroll")
+
+
+def _back_to_login(message: str):
+    abandon_second_factor()
+    flash(message, "info")
+    return htmx_redirect(url_for("auth.login"))
+
+
+def _locked_out(user: User):
+    """Too many wrong codes: the pending login is dropped, the password is needed again."""
+    log_activity(TOTP_LOCKED, target=user, actor=user, outcome="failure")
+    db.session.commit()
+    return _back_to_login(_("Trop de codes erronés : reconnectez-vous avec votre mot de passe."))
+
+
+def _code_error(outcome: str) -> str:
+    if outcome == REPLAYED:
+        return _("Ce code a déjà été utilisé : attendez le suivant.")
+    return _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez.")
+
+
+def _expired_message() -> str:
+    return _("Votre connexion a expiré : saisissez de nouveau votre mot de passe.")
+
+
+def _ask_password_again():
+    return htmx_redirect(url_for("auth.totp_confirm_password", next=request.path))
+
+
+def _show_new_codes(codes: list[str], after: str):
+    """Keep the new codes (encrypted) for the one page that shows them."""
+    session[NEW_CODES_KEY] = encrypt(" ".join(codes))
+    session[AFTER_CODES_KEY] = after
+    return htmx_redirect(url_for("auth.recovery_codes"))
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+def totp_verify():
+    """The code step of the login: a code of the authenticator app, or a recovery code."""
+    user = pending_user()
+    if user is None:
+        return _back_to_login(_expired_message())
+    if not has_totp(user):
+        return redirect(url_for("auth.totp_enroll"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/totp_verify.html", form=form), (
+            422 if request.method == "POST" else 200
+        )
+    if too_many_failures(user, pending_started_at()):
+        return _locked_out(user)
+    outcome = check_login_code(user, form.code.data)
+    if outcome in (OK, RECOVERY):
+        next_url = finish_second_factor(user)
+        left = remaining_recovery_codes(user)
+        db.session.commit()
+        if outcome == RECOVERY:
+            flash(
+                _(
+                    "Code de secours utilisé : il vous en reste %(left)s. Pensez à en générer de nouveaux.",
+                    left=left,
+                ),
+                "warning",
+            )
+        return htmx_redirect(next_url)
+    db.session.commit()
+    if too_many_failures(user, pending_started_at()):
+        return _locked_out(user)
+    form.code.errors.append(_code_error(outcome))
+    return render_template("auth/totp_verify.html", form=form), 422
+
+
+def _enrolment_secret() -> str:
+    """The secret being enrolled in this session (the same across reloads of the page)."""
+    stored = session.get(NEW_SECRET_KEY)
+    if stored:
+        return decrypt(stored)
+    secret = new_secret()
+    session[NEW_SECRET_KEY] = encrypt(secret)
+    return secret
+
+
+@bp.route("/totp/enroll", methods=["GET", "POST"])
+def totp_enroll():
+    """Set up the second factor: QR code and key, confirmed by a valid code.
+
+    Reached right after the password by an admin without TOTP (mandatory), or by a logged-in
+    person who proved the password recently (a client turning it on, anyone enrolling again).
+    """
+    if current_user.is_authenticated:
+        user, pending = current_user._get_current_object(), False
+        if not recently_authenticated():
+            return _ask_password_again()
+    else:
+        user, pending = pending_user(), True
+        if user is None:
+            return _back_to_login(_expired_message())
+        if has_totp(user):  # enrolling is never a way around the code of an enrolled account
+            return redirect(url_for("auth.totp_verify"))
+    secret = _enrolment_secret()
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if pending and too_many_failures(user, pending_started_at()):
+            return _locked_out(user)
+        step = matching_step(secret, form.code.data)
+        if step is not None:
+            codes = enable_totp(user, secret, step)
+            session.pop(NEW_SECRET_KEY, None)
+            if pending:
+                after = finish_second_factor(user)
+            else:
+                session["second_factor"] = True
+                after = settings_url()
+            response = _show_new_codes(codes, after)
+            db.session.commit()
+            return response
+        log_failed_code(user, "invalid", "enrol")
+        db.session.commit()
+        if pending and too_many_failures(user, pending_started_at()):
+            return _locked_out(user)
+        form.code.errors.append(_code_error("invalid"))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    context = {
+        "form": form,
+        "enrolment": Enrolment(secret, user.email),
+        "user": user,
+        "pending": pending,
+        "two_factor": two_factor_summary(user),
+    }
+    return render_template("auth/totp_enroll.html", **context), status
+
+
+@bp.route("/totp/recovery-codes", methods=["GET", "POST"])
+@login_required
+def recovery_codes():
+    """New recovery codes, shown once; otherwise how many are left and a form to replace them."""
+    user = current_user._get_current_object()
+    if request.method == "GET" and NEW_CODES_KEY in session:
+        codes = decrypt(session.pop(NEW_CODES_KEY)).split()
+        after = session.pop(AFTER_CODES_KEY, None) or _landing(user)
+        return render_template("auth/recovery_codes_new.html", codes=codes, after=after)
+    if not has_totp(user):
+        return redirect(url_for("auth.totp_enroll"))
+    if not recently_authenticated():
+        return _ask_password_again()
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
+        if too_many_failures(user, since):
+            form.code.errors.append(_("Trop de codes erronés : réessayez dans quelques minutes."))
+            return render_template(
+                "auth/recovery_codes.html", form=form, left=remaining_recovery_codes(user)
+            ), 422
+        outcome = check_totp(user, form.code.data)
+        if outcome == OK:
+            codes = regenerate_recovery_codes(user)
+            response = _show_new_codes(codes, settings_url())
+            db.session.commit()
+            return response
+        log_failed_code(user, outcome, "recovery_codes")
+        db.session.commit()
+        form.code.errors.append(_code_error(outcome))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    left = remaining_recovery_codes(user)
+    return render_template("auth/recovery_codes.html", form=form, left=left), status
+
+
+@bp.route("/totp/disable", methods=["GET", "POST"])
+@client_required
+def totp_disable():
+    """A client turns the second factor off, with a valid code (admins must keep it)."""
+    user = current_user._get_current_object()
+    if not has_totp(user):
+        return redirect(url_for("auth.totp_enroll"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
+        outcome = "invalid" if too_many_failures(user, since) else check_totp(user, form.code.data)
+        if outcome == OK:
+            disable_totp(user)
+            db.session.commit()
+            flash(_("La double authentification est désactivée."), "success")
+            return htmx_redirect(settings_url())
+        log_failed_code(user, outcome, "disable")
+        db.session.commit()
+        form.code.errors.append(_code_error(outcome))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/totp_disable.html", form=form), status
+
+
+@bp.route("/totp/confirm-password", methods=["GET", "POST"])
+@login_required
+def totp_confirm_password():
+    """The password again before enrolling anew or replacing recovery codes."""
+    user = current_user._get_current_object()
+    form = ConfirmPasswordForm(next=request.args.get("next"))
+    status = 200
+    if form.validate_on_submit():
+        target = safe_redirect_target(form.next.data, url_for("auth.totp_enroll"))
+        if verify_password(user.password_hash, form.password.data):
+            mark_authenticated()
+            log_activity(REAUTH_ACTION, target=user)
+            db.session.commit()
+            return htmx_redirect(target)
+        log_activity(REAUTH_ACTION, target=user, outcome="failure")
+        db.session.commit()
+        since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
+        limit = current_app.config["TOTP_MAX_FAILURES"]
+        if failures_since(user, since, actions=(REAUTH_ACTION,)) >= limit:
+            # A stolen session must not become a way to guess the password.
+            user.session_version += 1
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Trop d'essais : vous avez été déconnecté."), "info")
+            return htmx_redirect(url_for("auth.login"))
+        form.password.errors.append(_("Mot de passe incorrect."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/confirm_password.html", form=form), status
