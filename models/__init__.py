@@ -70,6 +70,7 @@ db = SQLAlchemy(model_class=Base)
 
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog  # noqa: E402
+from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.user import User  # noqa: E402
@@ -79,6 +80,7 @@ __all__ = [
     "Base",
     "Client",
     "OutboxMail",
+    "SpentCaptchaChallenge",
     "User",
     "db",
     "not_personal",
