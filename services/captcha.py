@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import math
 import time
@@ -164,10 +165,9 @@ def verify_altcha(payload: str) -> CaptchaResult:
         return _missing()
     try:
         result = altcha.verify_solution(payload, altcha_hmac_key())
-        decoded = json.loads(altcha_payload_json(payload))
-        signature = str(decoded["challenge"]["signature"])
-        expires_at = int(decoded["challenge"]["parameters"]["expiresAt"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return _refusal("malformed")
+    if result.error:
         return _refusal("malformed")
     if result.expired:
         return _refusal(
@@ -177,14 +177,11 @@ def verify_altcha(payload: str) -> CaptchaResult:
         return _refusal("signature")
     if not result.verified:
         return _refusal("solution")
-    if not spend_challenge(signature, expires_at):
+    # Verified: the payload is well formed and its challenge is one this server signed.
+    challenge = json.loads(base64.b64decode(payload))["challenge"]
+    if not spend_challenge(challenge["signature"], int(challenge["parameters"]["expiresAt"])):
         return _refusal("replayed")
     return CaptchaResult(ok=True)
-
-
-def altcha_payload_json(payload: str) -> str:
-    """The JSON inside the base64 payload sent by the widget."""
-    return base64.b64decode(payload, validate=True).decode()
 
 
 def spend_challenge(signature: str, expires_at: int) -> bool:
@@ -222,7 +219,8 @@ def expected_hostname() -> str:
 def ask_siteverify(token: str) -> dict:
     """Post secret, token and remote address to ``RECAPTCHA_VERIFY_URL``; the decoded reply.
 
-    Raises ``OSError`` (network, timeout, HTTP error) or ``ValueError`` (not a JSON object).
+    Raises ``OSError`` (network, timeout, HTTP error), ``http.client.HTTPException`` (broken
+    HTTP) or ``ValueError`` (not a JSON object).
     """
     config = current_app.config
     url = config["RECAPTCHA_VERIFY_URL"]
@@ -293,7 +291,7 @@ def verify_recaptcha(token: str, action: str) -> CaptchaResult:
         return _missing()
     try:
         reply = ask_siteverify(token)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
         current_app.logger.warning("reCAPTCHA : vérification impossible (%s)", type(error).__name__)
         return _unavailable("unavailable")
     config = current_app.config

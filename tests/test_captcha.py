@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -198,6 +199,34 @@ def test_consent_refuses_an_unknown_answer(client, recaptcha):
     assert choose(client, "peut-être").status_code == 400
 
 
+@pytest.mark.settings(WTF_CSRF_ENABLED=True)
+def test_consent_needs_the_token_the_page_gives(client, recaptcha):
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    assert choose(client, "accept").status_code == 400
+    response = client.post(
+        "/auth/captcha/consent", data={"choice": "accept"}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 204
+    assert GOOGLE in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_production_starts_with_recaptcha_and_its_keys(tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "k" * 40,
+            "CAPTCHA_PROVIDER": "recaptcha",
+            "RECAPTCHA_SITE_KEY": RECAPTCHA_TEST_SITE_KEY,
+            "RECAPTCHA_SECRET_KEY": RECAPTCHA_TEST_SECRET,
+        }
+    )
+    assert app.config["CAPTCHA_PROVIDER"] == "recaptcha"
+
+
 @pytest.mark.parametrize(
     ("changes", "now_shift_s", "problem"),
     [
@@ -301,7 +330,13 @@ def test_altcha_expired_challenge_is_refused(app, client, auth):
 @altcha_settings
 @pytest.mark.parametrize(
     ("payload", "reason"),
-    [("", "missing"), ("pas du base64 !", "malformed"), ("e30=", "malformed")],
+    [
+        ("", "missing"),
+        ("pas du base64 !", "malformed"),
+        ("e30=", "malformed"),  # {}
+        (base64.b64encode(b"[" * 100_000).decode(), "malformed"),
+    ],
+    ids=["missing", "not-base64", "empty-object", "deeply-nested"],
 )
 def test_altcha_missing_or_garbled_answer_is_refused(app, client, auth, payload, reason):
     auth.create_client()
