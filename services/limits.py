@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, session
@@ -58,7 +59,7 @@ class EndpointLimits:
     endpoint: str
     per_ip: str
     per_account: str | None = None
-    account: object = account_key  # function giving the account's key
+    account: Callable[[], str] = account_key  # the key of the account the request names
     methods: tuple[str, ...] | None = ("POST",)  # None: every method counts
 
 
