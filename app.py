@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 import settings
 from models import db
-from services import i18n, mail, navigation, security
+from services import i18n, limits, mail, navigation, security
 from services.extensions import babel, csrf, limiter, login_manager, migrate
 
 
@@ -51,5 +51,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from commands import register_commands
 
     register_blueprints(app)
+    limits.init_app(app)  # after the blueprints: limits are attached by endpoint name
     register_commands(app)
     return app

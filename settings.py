@@ -62,6 +62,19 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Per IP, then per account (the submitted e-mail); "a; b" sets several windows.
+    RATELIMIT_LOGIN = "10 per minute; 100 per hour"
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"
+    RATELIMIT_REGISTER = "5 per minute; 20 per hour"
+    RATELIMIT_REGISTER_ACCOUNT = "3 per hour"
+    RATELIMIT_RESET = "5 per minute; 20 per hour"
+    RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    RATELIMIT_RESEND = "5 per minute; 20 per hour"
+    RATELIMIT_RESEND_ACCOUNT = "3 per hour"
+    RATELIMIT_TOTP = "10 per minute; 50 per hour"
+    RATELIMIT_TOTP_ACCOUNT = "5 per minute; 20 per hour"  # per user of the session
+    RATELIMIT_PASSWORD_CHECK = "120 per minute"  # noqa: S105 - as-you-type check: generous
+    RATELIMIT_CAPTCHA_CHALLENGE = "30 per minute"
 
     # CAPTCHA
     CAPTCHA_PROVIDER = "altcha"
@@ -69,6 +82,13 @@ class Defaults:
     RECAPTCHA_SECRET_KEY: str | None = None
     RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
     RECAPTCHA_MIN_SCORE = 0.5
+    RECAPTCHA_MAX_AGE_S = 120  # a token older than this is refused (Google's own lifetime)
+    RECAPTCHA_EXPECTED_HOSTNAME: str | None = None  # None: the host of the request
+    RECAPTCHA_TIMEOUT_S = 5
+    ALTCHA_HMAC_KEY: str | None = None  # None: derived from SECRET_KEY
+    ALTCHA_ALGORITHM = "PBKDF2/SHA-256"
+    ALTCHA_COST = 5000  # PBKDF2 iterations per attempt; about 256 attempts on average
+    ALTCHA_EXPIRES_S = 600  # time to fill the form once the challenge is solved
 
     # Mail
     MAIL_BACKEND = "smtp"  # "smtp" or "file" (development and tests: .eml in instance/mail)

@@ -70,6 +70,7 @@ db = SQLAlchemy(model_class=Base)
 
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog  # noqa: E402
+from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
@@ -81,6 +82,7 @@ __all__ = [
     "Client",
     "OutboxMail",
     "RecoveryCode",
+    "SpentCaptchaChallenge",
     "User",
     "db",
     "not_personal",

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
 from services.htmx import is_fragment_request
+from services.limits import retry_after_seconds
 
 bp = Blueprint("errors", __name__)
 
@@ -74,8 +75,7 @@ def http_error(error: HTTPException):
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 429:
-        retry_after = getattr(error, "retry_after", None)
-        response.headers["Retry-After"] = str(int(retry_after or 60))
+        response.headers["Retry-After"] = str(retry_after_seconds())
     return response
 
 

@@ -1,0 +1,28 @@
+"""Routes of the CAPTCHA: the ALTCHA challenge and the answer to the reCAPTCHA notice."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+
+from blueprints.auth import bp
+from services import captcha
+
+
+@bp.get("/captcha/challenge")
+def captcha_challenge():
+    """A fresh ALTCHA challenge (JSON) for the widget; never cached."""
+    response = jsonify(captcha.new_altcha_challenge())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/captcha/consent")
+def captcha_consent():
+    """Record whether the visitor accepts Google reCAPTCHA; the page then reloads itself."""
+    if not captcha.remember_consent(request.form.get("choice", "")):
+        abort(400)
+    return "", 204
+
+
+bp.add_app_template_global(captcha.captcha_widget, "captcha_widget")
+bp.after_request(captcha.full_load_for_recaptcha)

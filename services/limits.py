@@ -1,0 +1,149 @@
+"""Abuse limits: Flask-Limiter limits attached to the sensitive endpoints by name.
+
+The factory calls :func:`init_app` after the blueprints are registered, so the views carry no
+limiter decorator. Each form endpoint is limited per client address and per account (the
+e-mail submitted, or the user of the session for the TOTP step); only POSTs count, so showing
+a form costs nothing. Endpoints not registered (yet) are skipped.
+
+The limit strings come from the configuration (``RATELIMIT_LOGIN``, ``RATELIMIT_LOGIN_ACCOUNT``
+...), read at each request. The storage is ``RATELIMIT_STORAGE_URI``: ``memory://`` counts per
+worker process; use ``redis://`` when several workers serve the site. The client address is
+``request.remote_addr``, which trusts ``X-Forwarded-For`` only through the configured ProxyFix
+depth (``PROXY_FIX_X_FOR``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, session
+
+from services.extensions import client_ip, limiter
+
+# Session key of a pending second-factor step (see blueprints/auth/two_factor.py).
+PENDING_SECOND_FACTOR_KEY = "totp_pending"
+
+
+def account_key() -> str:
+    """The account a form names: its e-mail, canonical (trimmed, lower-cased), hashed.
+
+    Hashed so that the limiter storage (Redis) holds no address in clear.
+    """
+    email = (request.form.get("email") or "").strip().lower()
+    if not email:
+        return ""
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def session_user_key() -> str:
+    """The user of the session (pending second factor, or logged in)."""
+    pending = session.get(PENDING_SECOND_FACTOR_KEY)
+    if isinstance(pending, dict) and pending.get("user_id"):
+        return f"user:{pending['user_id']}"
+    logged_in = session.get("_user_id")
+    return f"user:{str(logged_in).partition(':')[0]}" if logged_in else ""
+
+
+def ip_key() -> str:
+    return "ip:" + client_ip()
+
+
+@dataclass(frozen=True)
+class EndpointLimits:
+    """The limits of one endpoint: config names of its per-IP and per-account limits."""
+
+    endpoint: str
+    per_ip: str
+    per_account: str | None = None
+    account: Callable[[], str] = account_key  # the key of the account the request names
+    methods: tuple[str, ...] | None = ("POST",)  # None: every method counts
+
+
+LIMITS = (
+    EndpointLimits("auth.login", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT"),
+    EndpointLimits("auth.register", "RATELIMIT_REGISTER", "RATELIMIT_REGISTER_ACCOUNT"),
+    EndpointLimits("auth.reset_request", "RATELIMIT_RESET", "RATELIMIT_RESET_ACCOUNT"),
+    EndpointLimits("auth.resend_verification", "RATELIMIT_RESEND", "RATELIMIT_RESEND_ACCOUNT"),
+    EndpointLimits(
+        "auth.totp_verify", "RATELIMIT_TOTP", "RATELIMIT_TOTP_ACCOUNT", account=session_user_key
+    ),
+    EndpointLimits("auth.password_check", "RATELIMIT_PASSWORD_CHECK", methods=None),
+    EndpointLimits("auth.captcha_challenge", "RATELIMIT_CAPTCHA_CHALLENGE", methods=None),
+)
+
+
+class ConfiguredLimit:
+    """A limit string read from the configuration at each request.
+
+    Equal for equal names, so that limits attached again by another app of the same process
+    (tests build many) do not pile up in the shared limiter.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self) -> str:
+        return current_app.config[self.name]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ConfiguredLimit) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("ConfiguredLimit", self.name))
+
+
+class _NoAccount:
+    """Exempts a per-account limit when the request names no account (nothing to count)."""
+
+    def __init__(self, account):
+        self.account = account
+
+    def __call__(self) -> bool:
+        return not self.account()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _NoAccount) and other.account is self.account
+
+    def __hash__(self) -> int:
+        return hash(("_NoAccount", self.account))
+
+
+def attach_limits(app: Flask, limits=LIMITS) -> list[str]:
+    """Wrap the view of each registered endpoint in ``limits``; the endpoints limited."""
+    attached = []
+    for spec in limits:
+        view = app.view_functions.get(spec.endpoint)
+        if view is None:
+            continue
+        methods = list(spec.methods) if spec.methods else None
+        view = limiter.limit(
+            ConfiguredLimit(spec.per_ip), key_func=ip_key, methods=methods, scope="ip"
+        )(view)
+        if spec.per_account:
+            view = limiter.limit(
+                ConfiguredLimit(spec.per_account),
+                key_func=spec.account,
+                methods=methods,
+                scope="account",
+                exempt_when=_NoAccount(spec.account),
+            )(view)
+        app.view_functions[spec.endpoint] = view
+        attached.append(spec.endpoint)
+    return attached
+
+
+def retry_after_seconds(default: int = 60) -> int:
+    """Seconds until the limit hit by this request lets the visitor in again."""
+    current = limiter.current_limit if limiter.enabled else None
+    if current is None:
+        return default
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def init_app(app: Flask) -> None:
+    """Attach the abuse limits to the endpoints registered on ``app``."""
+    app.extensions["abuse_limits"] = attach_limits(app)
