@@ -208,5 +208,10 @@ def refuse_unsafe_configuration(config) -> None:
     recaptcha_keys = config.get("RECAPTCHA_SITE_KEY") and config.get("RECAPTCHA_SECRET_KEY")
     if problem is None and config.get("CAPTCHA_PROVIDER") == "recaptcha" and not recaptcha_keys:
         problem = "CAPTCHA_PROVIDER=recaptcha exige RECAPTCHA_SITE_KEY et RECAPTCHA_SECRET_KEY"
+    if problem is None and not config.get("MAIL_BASE_URL"):
+        # Links in mails (reset, verification) must not be built from a visitor-chosen Host.
+        problem = (
+            "MAIL_BASE_URL (adresse publique du portail, pour les liens des e-mails) est absente"
+        )
     if problem:
         sys.exit(f"Espace Client refuse de démarrer : {problem}.")

@@ -219,6 +219,7 @@ def test_production_starts_with_recaptcha_and_its_keys(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "k" * 40,
+            "MAIL_BASE_URL": "https://espace-client.example.fr",
             "CAPTCHA_PROVIDER": "recaptcha",
             "RECAPTCHA_SITE_KEY": RECAPTCHA_TEST_SITE_KEY,
             "RECAPTCHA_SECRET_KEY": RECAPTCHA_TEST_SECRET,

@@ -13,6 +13,7 @@ def production_config(tmp_path, **extra):
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MAIL_BASE_URL": "https://espace-client.example.fr",
     }
     config.update(extra)
     return config
@@ -42,6 +43,11 @@ def test_production_refuses_recaptcha_without_keys(tmp_path):
         create_app(production_config(tmp_path, SECRET_KEY="k" * 40, CAPTCHA_PROVIDER="recaptcha"))
 
 
+def test_production_refuses_a_missing_public_address_for_mail_links(tmp_path):
+    with pytest.raises(SystemExit, match="MAIL_BASE_URL"):
+        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, MAIL_BASE_URL=None))
+
+
 def test_debug_accepts_a_missing_key(tmp_path):
     app = create_app(production_config(tmp_path, SECRET_KEY="dev", DEBUG=True))
     assert app.debug and app.config["SESSION_COOKIE_SECURE"] is False
@@ -68,6 +74,7 @@ def test_command_line_refusal_is_one_line(tmp_path):
         "PATH": "/usr/bin:/bin",
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
         "FLASK_SECRET_KEY": "weak",
+        "FLASK_MAIL_BASE_URL": "https://espace-client.example.fr",
     }
     code = "import app; app.create_app({{'INSTANCE_PATH': {!r}}})".format(str(tmp_path / "inst"))
     result = subprocess.run(
