@@ -198,3 +198,39 @@ def test_new_admin_form_refuses_bad_addresses(app, admin_client, email, message)
     assert response.status_code == 422
     assert message in page_text(response)
     assert count_rows(app, User) == 1
+
+
+def test_admin_unlocks_a_locked_account(app, admin_client):
+    user_id = make_user(app, "marie@example.fr")
+    marie = app.test_client()
+    for _ in range(10):
+        marie.post("/auth/login", data={"email": "marie@example.fr", "password": "Faux-1234!"})
+    assert "Débloquer" in admin_client.get("/admin/users").get_data(as_text=True)
+    admin_client.post(f"/admin/users/{user_id}/enable")
+    assert get_user(app, user_id).locked_until is None
+    response = marie.post("/auth/login", data={"email": "marie@example.fr", "password": PASSWORD})
+    assert response.status_code == 303
+
+
+def count_queries(app, client, url) -> int:
+    statements = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_users_page_runs_the_same_queries_whatever_the_number_of_accounts(app, admin_client):
+    make_user(app, "client0@example.fr")
+    few = count_queries(app, admin_client, "/admin/users")
+    for n in range(1, 6):
+        make_user(app, f"client{n}@example.fr", company_name=f"Société {n}")
+    assert count_queries(app, admin_client, "/admin/users") == few
