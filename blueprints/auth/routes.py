@@ -25,7 +25,7 @@ from models.user import User
 from services import accounts
 from services.activity import log_activity
 from services.captcha import verify_captcha
-from services.htmx import htmx_redirect, is_fragment_request
+from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
 from services.security import safe_redirect_target
 from services.tokens import TokenExpired, TokenInvalid
@@ -33,11 +33,6 @@ from services.tokens import TokenExpired, TokenInvalid
 
 def landing_url(user: User) -> str:
     return url_for("admin.home" if user.is_admin else "account.dashboard")
-
-
-def _page_or_fragment(page: str, fragment: str, status: int = 200, **context):
-    """Render the whole page, or only the form's partial for an htmx fragment request."""
-    return render_template(fragment if is_fragment_request() else page, **context), status
 
 
 def _captcha_refused(form, action: str, captcha) -> None:
@@ -62,11 +57,11 @@ def login():
     render = {"form": form, "unverified_email": None}
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return _page_or_fragment("auth/login.html", "auth/_login_form.html", status, **render)
+        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", status, **render)
     captcha = verify_captcha(request.form, "login")
     if not captcha.ok:
         _captcha_refused(form, "login", captcha)
-        return _page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
+        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
 
     user = accounts.find_account(form.email.data)
     password_ok = verify_password(user.password_hash if user else None, form.password.data)
@@ -96,7 +91,7 @@ def login():
         render["unverified_email"] = user.email
     else:
         form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
-    return _page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
+    return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
 
 
 @bp.post("/logout")
@@ -128,13 +123,15 @@ def register():
     form = RegistrationForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return _page_or_fragment(
+        return render_page_or_fragment(
             "auth/register.html", "auth/_register_form.html", status, form=form
         )
     captcha = verify_captcha(request.form, "register")
     if not captcha.ok:
         _captcha_refused(form, "register", captcha)
-        return _page_or_fragment("auth/register.html", "auth/_register_form.html", 422, form=form)
+        return render_page_or_fragment(
+            "auth/register.html", "auth/_register_form.html", 422, form=form
+        )
 
     email = normalize_email(form.email.data)
     existing = accounts.find_account(email)
@@ -268,8 +265,9 @@ def _security_page(status=200, password_form=None, email_form=None, fragment=Non
         "email_form": email_form or ChangeEmailForm(),
         "logins": recent_logins(user),
     }
-    template = fragment if fragment and is_fragment_request() else "auth/security.html"
-    return render_template(template, **context), status
+    return render_page_or_fragment(
+        "auth/security.html", fragment or "auth/security.html", status, **context
+    )
 
 
 @bp.get("/security")

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from blueprints.auth import bp
 from models import db, utcnow
 from models.user import User
-from services.accounts import end_all_sessions  # noqa: F401 - the one definition, used here
+from services.accounts import end_all_sessions  # noqa: F401 - re-exported for logout and TOTP
 from services.activity import log_activity
 from services.extensions import login_manager
 from services.htmx import is_htmx_request
