@@ -58,6 +58,15 @@ class Defaults:
     PASSWORD_HASH_MEMORY_KIB = 19456
     PASSWORD_HASH_PARALLELISM = 1
 
+    # Account links (signed tokens) and login failures
+    EMAIL_VERIFICATION_MAX_AGE_HOURS = 48
+    PASSWORD_RESET_MAX_AGE_MINUTES = 60
+    INVITATION_MAX_AGE_HOURS = 48  # an admin created by another admin sets a password with it
+    EMAIL_CHANGE_MAX_AGE_HOURS = 48
+    LOGIN_MAX_FAILURES = 10  # failures in a row before the account is locked
+    LOGIN_LOCKOUT_BASE_MINUTES = 15  # doubled at each new lock-out, up to the maximum
+    LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+
     # Rate limiting
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -16,6 +16,7 @@ CATEGORIES = (CATEGORY_INDIVIDUAL, CATEGORY_PROFESSIONAL, CATEGORY_ASSOCIATION)
 
 _contact = personal("contact", "client_relationship")
 _company = personal("company", "client_relationship")
+_consent = personal("communication", "consent_proof")
 
 
 class Client(Base):
@@ -44,6 +45,12 @@ class Client(Base):
     siret: Mapped[str | None] = mapped_column(sa.String(14), info=_company)
     vat_number: Mapped[str | None] = mapped_column(sa.String(20), info=_company)
     rna_number: Mapped[str | None] = mapped_column(sa.String(10), info=_company)
+    # Choices made at registration; the GDPR area keeps the history of consents.
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(info=_consent)
+    newsletter_consent: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), info=_consent
+    )
+    newsletter_consent_at: Mapped[datetime | None] = mapped_column(info=_consent)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, info=not_personal()

@@ -1,66 +1,97 @@
-"""Routes of the accounts area."""
+"""Routes of the accounts area: login, logout, registration, verification, reset, security."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.forms import LoginForm
-from blueprints.auth.rules import canonical_email
-from blueprints.auth.sessions import end_all_sessions, open_session
+from blueprints.auth.forms import (
+    PASSWORD_FIELD_MAX,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EmailForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from blueprints.auth.history import recent_logins
+from blueprints.auth.rules import normalize_email, password_problems
+from blueprints.auth.sessions import end_all_sessions, open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
+from services import accounts
 from services.activity import log_activity
 from services.captcha import verify_captcha
-from services.htmx import htmx_redirect, is_fragment_request
+from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
 from services.security import safe_redirect_target
+from services.tokens import TokenExpired, TokenInvalid
 
 
 def landing_url(user: User) -> str:
     return url_for("admin.home" if user.is_admin else "account.dashboard")
 
 
+def _captcha_refused(form, action: str, captcha) -> None:
+    log_activity(
+        "auth.captcha", outcome="failure", detail={"action": action, "reason": captcha.reason}
+    )
+    db.session.commit()
+    form.form_errors.append(captcha.message)
+
+
+# --- Login and logout --------------------------------------------------------------------
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password.
+
+    Unknown address, wrong password, disabled or locked account: one answer, one status, and
+    the same password-hashing work; the activity log records the real reason.
+    """
     form = LoginForm(next=request.args.get("next"))
-    status = 200
-    if form.validate_on_submit():
-        captcha = verify_captcha(request.form, "login")
-        if not captcha.ok:
-            log_activity(
-                "auth.captcha",
-                outcome="failure",
-                detail={"action": "login", "reason": captcha.reason},
-            )
+    render = {"form": form, "unverified_email": None}
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", status, **render)
+    captcha = verify_captcha(request.form, "login")
+    if not captcha.ok:
+        _captcha_refused(form, "login", captcha)
+        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
+
+    user = accounts.find_account(form.email.data)
+    password_ok = verify_password(user.password_hash if user else None, form.password.data)
+    refusal = accounts.login_refusal(user, password_ok)
+    if refusal is None:
+        accounts.record_successful_login(user, form.password.data)
+        next_url = safe_redirect_target(form.next.data, landing_url(user))
+        if needs_second_factor(user):
             db.session.commit()
-            form.form_errors.append(captcha.message)
-            template = "auth/_login_form.html" if is_fragment_request() else "auth/login.html"
-            return render_template(template, form=form), 422
-        user = db.session.scalar(
-            sa.select(User).where(User.email_canonical == canonical_email(form.email.data))
-        )
-        password_ok = verify_password(user.password_hash if user else None, form.password.data)
-        if user is not None and password_ok and user.is_enabled:
-            next_url = safe_redirect_target(form.next.data, landing_url(user))
-            if needs_second_factor(user):
-                return start_second_factor(user, next_url)
-            open_session(user)
-            db.session.commit()
-            return htmx_redirect(next_url)
-        log_activity("auth.login", target=user, outcome="failure", detail={"reason": "credentials"})
+            return start_second_factor(user, next_url)
+        open_session(user)
         db.session.commit()
+        return htmx_redirect(next_url)
+
+    log_activity("auth.login", target=user, outcome="failure", detail={"reason": refusal})
+    if refusal == accounts.REFUSED_PASSWORD:
+        accounts.record_failed_login(user)
+    db.session.commit()
+    if refusal == accounts.REFUSED_UNVERIFIED:
+        # Only someone who knows the password learns that the address awaits confirmation.
+        form.form_errors.append(
+            _(
+                "Votre adresse e-mail n'est pas encore confirmée. Ouvrez le lien reçu par e-mail "
+                "lors de votre inscription, ou demandez un nouveau lien."
+            )
+        )
+        render["unverified_email"] = user.email
+    else:
         form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    template = "auth/_login_form.html" if is_fragment_request() else "auth/login.html"
-    return render_template(template, form=form), status
+    return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
 
 
 @bp.post("/logout")
@@ -75,3 +106,253 @@ def logout():
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("auth.login"), code=303)
+
+
+# --- Registration and verification -------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a client account; the address is confirmed by a link before the first login.
+
+    An address that already has an account gets the same answer on screen; its owner is
+    told by mail, so registration does not reveal who has an account.
+    """
+    if current_user.is_authenticated:
+        return redirect(landing_url(current_user))
+    form = RegistrationForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_page_or_fragment(
+            "auth/register.html", "auth/_register_form.html", status, form=form
+        )
+    captcha = verify_captcha(request.form, "register")
+    if not captcha.ok:
+        _captcha_refused(form, "register", captcha)
+        return render_page_or_fragment(
+            "auth/register.html", "auth/_register_form.html", 422, form=form
+        )
+
+    email = normalize_email(form.email.data)
+    existing = accounts.find_account(email)
+    if existing is not None:
+        accounts.send_account_exists_mail(existing)
+        log_activity(
+            "auth.register", target=existing, outcome="failure", detail={"reason": "exists"}
+        )
+    else:
+        user = accounts.create_client_account(
+            email,
+            form.password.data,
+            form.category.data,
+            newsletter=form.newsletter.data,
+            locale=session.get("locale"),
+        )
+        accounts.send_verification_mail(user)
+    db.session.commit()
+    flash(
+        _(
+            "Merci ! Un e-mail vient d'être envoyé à %(email)s. Ouvrez le lien qu'il contient "
+            "pour activer votre compte, puis connectez-vous.",
+            email=email,
+        ),
+        "success",
+    )
+    return htmx_redirect(url_for("auth.login"))
+
+
+@bp.post("/register/password-check")
+def password_check():
+    """The password rule, live, while the person types: what is still missing."""
+    password = request.form.get("password", "")[: PASSWORD_FIELD_MAX + 1]
+    problems = password_problems(password, request.form.get("email", "")[:254])
+    return render_template("auth/_password_rules.html", problems=problems, typed=bool(password))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    """Open the verification link: the address is confirmed and the account can log in."""
+    try:
+        accounts.verify_email(token)
+    except TokenExpired:
+        return _link_problem(_("Ce lien de confirmation a expiré."), "auth.resend_verification")
+    except TokenInvalid:
+        return _link_problem(
+            _("Ce lien de confirmation n'est pas valide."), "auth.resend_verification"
+        )
+    db.session.commit()
+    flash(_("Votre adresse e-mail est confirmée. Vous pouvez vous connecter."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+def resend_verification():
+    """Send a new verification link; the answer is the same whether the account exists or not."""
+    form = EmailForm(email=request.args.get("email"))
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return _email_page(form, "resend", status)
+    user = accounts.find_account(form.email.data)
+    if user is not None and user.email_verified_at is None and user.is_enabled:
+        accounts.send_verification_mail(user)
+        log_activity("auth.verification_resent", target=user, actor=user)
+        db.session.commit()
+    flash(
+        _(
+            "Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien "
+            "vient de lui être envoyé."
+        ),
+        "success",
+    )
+    return htmx_redirect(url_for("auth.login"))
+
+
+# --- Password reset ----------------------------------------------------------------------
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    """Ask for a reset link; the page says the same whatever the address."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return _email_page(form, "reset", status)
+    user = accounts.find_account(form.email.data)
+    if user is not None and user.is_enabled:
+        accounts.send_reset_mail(user)
+        db.session.commit()
+    flash(
+        _(
+            "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe "
+            "vient de lui être envoyé. Il est valable une heure."
+        ),
+        "success",
+    )
+    return htmx_redirect(url_for("auth.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a reset (or invitation) link; every session ends."""
+    try:
+        user = accounts.user_from_reset_token(token)
+    except TokenExpired:
+        return _link_problem(_("Ce lien a expiré."), "auth.reset_request")
+    except TokenInvalid:
+        return _link_problem(
+            _("Ce lien n'est plus valable : il a déjà servi ou le mot de passe a changé depuis."),
+            "auth.reset_request",
+        )
+    form = ResetPasswordForm(account_email=user.email)
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/reset_password.html", form=form, user=user), status
+    accounts.reset_password(user, form.password.data)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Votre mot de passe est enregistré. Connectez-vous avec le nouveau."), "success")
+    return htmx_redirect(url_for("auth.login"))
+
+
+# --- Security page -----------------------------------------------------------------------
+
+
+def _security_page(status=200, password_form=None, email_form=None, fragment=None):
+    user = current_user._get_current_object()
+    context = {
+        "password_form": password_form or ChangePasswordForm(account_email=user.email),
+        "email_form": email_form or ChangeEmailForm(),
+        "logins": recent_logins(user),
+    }
+    return render_page_or_fragment(
+        "auth/security.html", fragment or "auth/security.html", status, **context
+    )
+
+
+@bp.get("/security")
+@login_required
+def security():
+    """The account's security: change password or address, see the recent logins."""
+    return _security_page()
+
+
+@bp.post("/security/password")
+@login_required
+def change_password():
+    """Change the password (the current one is needed); every other session ends."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(account_email=user.email)
+    valid = form.validate_on_submit()
+    if valid and not verify_password(user.password_hash, form.current_password.data):
+        form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        log_activity("auth.password_changed", target=user, outcome="failure")
+        db.session.commit()
+        valid = False
+    if not valid:
+        return _security_page(422, password_form=form, fragment="auth/_change_password_form.html")
+    accounts.set_password(user, form.password.data)
+    log_activity("auth.password_changed", target=user)
+    accounts.send_password_changed_mail(user)
+    db.session.commit()
+    renew_session(user)
+    flash(_("Votre mot de passe est modifié. Vos autres sessions sont fermées."), "success")
+    return htmx_redirect(url_for("auth.security"))
+
+
+@bp.post("/security/email")
+@login_required
+def change_email():
+    """Ask to change the address: a link goes to the new one, a notice to the current one."""
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    valid = form.validate_on_submit()
+    if valid and not verify_password(user.password_hash, form.current_password.data):
+        form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        valid = False
+    new_email = normalize_email(form.new_email.data or "")
+    if valid and accounts.canonical(new_email) == user.email_canonical:
+        form.new_email.errors.append(_("C'est déjà votre adresse actuelle."))
+        valid = False
+    if not valid:
+        return _security_page(422, email_form=form, fragment="auth/_change_email_form.html")
+    if accounts.find_account(new_email) is None:
+        # An address taken by another account gets nothing: the answer must not reveal it.
+        accounts.request_email_change(user, new_email)
+    db.session.commit()
+    flash(
+        _(
+            "Un lien de confirmation a été envoyé à %(email)s. Votre adresse changera quand vous "
+            "l'ouvrirez.",
+            email=new_email,
+        ),
+        "success",
+    )
+    return htmx_redirect(url_for("auth.security"))
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email_change(token: str):
+    """Open the link sent to the new address: the account now uses it to log in."""
+    try:
+        accounts.apply_email_change(token)
+    except TokenExpired:
+        return _link_problem(_("Ce lien de confirmation a expiré."), "auth.security")
+    except (TokenInvalid, accounts.EmailTaken):
+        return _link_problem(_("Ce lien de confirmation n'est plus valable."), "auth.security")
+    db.session.commit()
+    flash(_("Votre nouvelle adresse e-mail est enregistrée."), "success")
+    target = "auth.security" if current_user.is_authenticated else "auth.login"
+    return redirect(url_for(target))
+
+
+# --- Shared pages ------------------------------------------------------------------------
+
+
+def _link_problem(message: str, retry_endpoint: str):
+    """A link from a mail that cannot be used: say why and how to get a new one."""
+    return render_template("auth/link_problem.html", message=message, retry_endpoint=retry_endpoint)
+
+
+def _email_page(form, purpose: str, status: int):
+    return render_template("auth/email_form.html", form=form, purpose=purpose), status

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import cache
+from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+
+from services.accounts import canonical as canonical_email  # noqa: F401 - the one definition
 
 PASSWORD_MIN_LENGTH = 18
 PASSWORD_MAX_LENGTH = 128
-
-
-def canonical_email(email: str) -> str:
-    """The form of an address used to find an account: trimmed, lower-cased."""
-    return email.strip().lower()
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# What people append to a word to meet a rule: "Motdepasse2024!!" is still "motdepasse".
+_TRAILING_DIGITS_AND_SYMBOLS = re.compile(r"[\W\d_]+$")
 
 
 def normalize_email(email: str) -> str:
@@ -20,6 +24,35 @@ def normalize_email(email: str) -> str:
     email = email.strip()
     local, at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}" if at else email
+
+
+def email_problem(email: str):
+    """Why ``email`` is not a usable address (no network look-up), or None when it is."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return _l("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.")
+    return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased."""
+    with COMMON_PASSWORDS_FILE.open(encoding="utf-8") as lines:
+        return frozenset(
+            line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+        )
+
+
+def is_common_password(password: str) -> bool:
+    """True when ``password``, or its stem without trailing digits and symbols, is a common one.
+
+    Compared case-insensitively: "Password2024!!" is refused because "password" is listed.
+    """
+    lowered = password.strip().lower()
+    stem = _TRAILING_DIGITS_AND_SYMBOLS.sub("", lowered)
+    listed = common_passwords()
+    return lowered in listed or (len(stem) >= 4 and stem in listed)
 
 
 def _is_special(char: str) -> bool:
@@ -30,7 +63,8 @@ def password_problems(password: str, email: str | None = None) -> list:
     """What the password still lacks under the policy's rule; an empty list means accepted.
 
     The rule: at least 18 characters (counted as characters, not bytes), at most 128, with at
-    least one lower-case letter, one upper-case letter, one digit and one special character.
+    least one lower-case letter, one upper-case letter, one digit and one special character;
+    neither a common password (shipped list) nor containing the e-mail's local part.
     """
     problems = []
     length = len(password)
@@ -52,6 +86,8 @@ def password_problems(password: str, email: str | None = None) -> list:
         problems.append(_l("un chiffre"))
     if not any(_is_special(c) for c in password):
         problems.append(_l("un caractère spécial"))
+    if password and is_common_password(password):
+        problems.append(_l("ne pas être un mot de passe courant"))
     if email:
         local = email.strip().rpartition("@")[0].lower()
         if len(local) >= 3 and local in password.lower():

@@ -1,13 +1,22 @@
-"""Sessions: loading the user from the cookie, ending every session of an account."""
+"""Sessions: loading the user from the cookie, idle and absolute lifetime, ending sessions.
+
+The session stores when it was opened (``login_at``) and when it was last used (``seen_at``),
+as UTC epoch seconds; a session past ``PERMANENT_SESSION_LIFETIME`` since login, or idle longer
+than ``IDLE_TIMEOUT_ADMIN_MINUTES`` / ``IDLE_TIMEOUT_CLIENT_MINUTES``, is closed.
+"""
 
 from __future__ import annotations
 
-from flask import make_response, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+import time
 
+from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from blueprints.auth import bp
 from models import db, utcnow
 from models.user import User
+from services.accounts import end_all_sessions  # noqa: F401 - re-exported for logout and TOTP
 from services.activity import log_activity
 from services.extensions import login_manager
 from services.htmx import is_htmx_request
@@ -38,8 +47,6 @@ def unauthorized():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target
         return response
-    from flask import flash
-
     flash(login_manager.login_message, "info")
     return redirect(target)
 
@@ -49,10 +56,51 @@ def open_session(user: User, second_factor: bool = False) -> None:
     session.clear()
     login_user(user)
     session["second_factor"] = second_factor
+    session["login_at"] = session["seen_at"] = int(time.time())
     user.last_login_at = utcnow()
     log_activity("auth.login", target=user, actor=user)
 
 
-def end_all_sessions(user: User) -> None:
-    """Invalidate every session cookie of ``user`` (logout, password change, reset)."""
-    user.session_version += 1
+def renew_session(user: User) -> None:
+    """Keep the current session alive after ``end_all_sessions`` (own password change).
+
+    The cookie gets the new session version; its login time and second factor are kept, so
+    the absolute lifetime still counts from the real login.
+    """
+    kept = {key: session.get(key) for key in ("second_factor", "login_at", "seen_at")}
+    session.clear()
+    login_user(user)
+    session.update(kept)
+
+
+def session_expiry(now: float | None = None) -> str | None:
+    """Why the current session must close ("absolute" or "idle"), or None while it is valid."""
+    now = time.time() if now is None else now
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
+        return "absolute"  # a session opened elsewhere than open_session: not trusted
+    config = current_app.config
+    if now - login_at > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
+        return "absolute"
+    key = "IDLE_TIMEOUT_ADMIN_MINUTES" if current_user.is_admin else "IDLE_TIMEOUT_CLIENT_MINUTES"
+    if now - seen_at > config[key] * 60:
+        return "idle"
+    return None
+
+
+@bp.before_app_request
+def enforce_session_lifetime():
+    """Close a session that is idle or too old; otherwise record that it was used now."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    reason = session_expiry()
+    if reason is None:
+        session["seen_at"] = int(time.time())
+        return None
+    user = current_user._get_current_object()
+    log_activity("auth.session_expired", target=user, actor=user, detail={"reason": reason})
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_l("Votre session a expiré. Connectez-vous à nouveau."), "info")
+    return None

@@ -1,0 +1,362 @@
+"""Acts on accounts shared by the accounts area and the administration.
+
+Registration, the links sent by mail (verification, reset, invitation, e-mail change), login
+failures and lock-outs, disabling and enabling. Each function adds to the current transaction
+(rows, activity entries, outbox mails); the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from models import db, utcnow
+from models.client import Client
+from models.user import ROLE_ADMIN, ROLE_CLIENT, User
+from services.activity import log_activity
+from services.mail import send_mail
+from services.passwords import hash_password, needs_rehash
+from services.tokens import TokenInvalid, fingerprint, make_token, read_token, same_fingerprint
+
+# Why a login is refused; the visitor sees one answer for all but "unverified".
+REFUSED_UNKNOWN = "unknown"
+REFUSED_PASSWORD = "password"  # noqa: S105 - a reason, not a password
+REFUSED_DISABLED = "disabled"
+REFUSED_LOCKED = "locked"
+REFUSED_UNVERIFIED = "unverified"
+
+
+def canonical(email: str) -> str:
+    """The form of an address used to find an account: trimmed, lower-cased."""
+    return email.strip().lower()
+
+
+def find_account(email: str) -> User | None:
+    """The account of ``email`` whatever its case, or None."""
+    return db.session.scalar(sa.select(User).where(User.email_canonical == canonical(email)))
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session cookie of ``user`` (logout, password change, reset, disable)."""
+    user.session_version += 1
+
+
+# --- Registration and verification -------------------------------------------------------
+
+
+def create_client_account(
+    email: str, password: str, category: str, newsletter: bool, locale: str | None = None
+) -> User:
+    """A new, unverified client account with its client file and consent choices."""
+    now = utcnow()
+    user = User(
+        email=email,
+        email_canonical=canonical(email),
+        password_hash=hash_password(password),
+        role=ROLE_CLIENT,
+        locale=locale,
+    )
+    client = Client(
+        user=user,
+        category=category,
+        privacy_accepted_at=now,
+        newsletter_consent=newsletter,
+        newsletter_consent_at=now,
+    )
+    db.session.add_all([user, client])
+    db.session.flush()
+    log_activity(
+        "auth.register",
+        target=user,
+        actor=user,
+        detail={"category": category, "newsletter": newsletter},
+    )
+    return user
+
+
+def verification_token(user: User, issued_at: datetime | None = None) -> str:
+    """The token of the verification link; bound to the address it verifies."""
+    return make_token(
+        "verify_email", {"u": user.id, "e": fingerprint(user.email_canonical)}, issued_at
+    )
+
+
+def send_verification_mail(user: User) -> None:
+    """Mail ``user`` the link that verifies the address (valid 48 hours by default)."""
+    link = url_for("auth.verify_email", token=verification_token(user), _external=True)
+    send_mail(
+        user.email,
+        "verify_email",
+        _("Confirmez votre adresse e-mail"),
+        locale=user.locale,
+        link=link,
+        hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"],
+    )
+
+
+def send_account_exists_mail(user: User) -> None:
+    """Someone registered with an address that has an account: tell its owner, nobody else."""
+    send_mail(
+        user.email,
+        "account_exists",
+        _("Vous avez déjà un Espace Client"),
+        locale=user.locale,
+        login_link=url_for("auth.login", _external=True),
+        reset_link=url_for("auth.reset_request", _external=True),
+    )
+
+
+def verify_email(token: str) -> User:
+    """Mark the address of the token's account verified; raises ``TokenInvalid`` (or expired)."""
+    hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"]
+    payload = read_token("verify_email", token, timedelta(hours=hours))
+    user = db.session.get(User, payload.get("u"))
+    if user is None or not same_fingerprint(payload.get("e", ""), user.email_canonical):
+        raise TokenInvalid("verify_email")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        log_activity("auth.verify_email", target=user, actor=user)
+    return user
+
+
+# --- Login failures and lock-out ---------------------------------------------------------
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    """True while ``user`` is locked out after too many failed logins."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def login_refusal(user: User | None, password_ok: bool) -> str | None:
+    """Why a login with these credentials is refused, or None when it may proceed."""
+    if user is None:
+        return REFUSED_UNKNOWN
+    if is_locked(user):
+        return REFUSED_LOCKED
+    if not password_ok:
+        return REFUSED_PASSWORD
+    if not user.is_enabled:
+        return REFUSED_DISABLED
+    if user.email_verified_at is None:
+        return REFUSED_UNVERIFIED
+    return None
+
+
+def lockout_duration(lockout_count: int) -> timedelta:
+    """How long the ``lockout_count``-th lock-out in a row lasts: doubling, up to a ceiling."""
+    config = current_app.config
+    minutes = config["LOGIN_LOCKOUT_BASE_MINUTES"] * 2 ** max(lockout_count - 1, 0)
+    return timedelta(minutes=min(minutes, config["LOGIN_LOCKOUT_MAX_MINUTES"]))
+
+
+def record_failed_login(user: User) -> bool:
+    """Count a wrong password; at the limit, lock the account and mail its owner.
+
+    Returns True when this failure locked the account.
+    """
+    user.failed_login_count += 1
+    if user.failed_login_count < current_app.config["LOGIN_MAX_FAILURES"]:
+        return False
+    user.failed_login_count = 0
+    user.lockout_count += 1
+    duration = lockout_duration(user.lockout_count)
+    user.locked_until = utcnow() + duration
+    minutes = int(duration.total_seconds() // 60)
+    log_activity(
+        "auth.locked", target=user, actor=user, outcome="failure", detail={"minutes": minutes}
+    )
+    send_mail(
+        user.email,
+        "account_locked",
+        _("Votre Espace Client est temporairement bloqué"),
+        locale=user.locale,
+        minutes=minutes,
+        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        reset_link=url_for("auth.reset_request", _external=True),
+    )
+    return True
+
+
+def record_successful_login(user: User, password: str) -> None:
+    """Clear the failure counters; re-hash the password if the hashing parameters changed."""
+    user.failed_login_count = 0
+    user.lockout_count = 0
+    user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+
+
+# --- Passwords ---------------------------------------------------------------------------
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password: every session of the account ends, and any lock-out is lifted."""
+    user.password_hash = hash_password(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    end_all_sessions(user)
+
+
+def reset_token(user: User, invitation: bool = False, issued_at: datetime | None = None) -> str:
+    """The token of a reset (or invitation) link, bound to the current password hash.
+
+    Any password change, including the one the link makes, changes the hash: the link is
+    single-use and dies with the password it was made for.
+    """
+    payload = {"u": user.id, "p": fingerprint(user.password_hash), "i": invitation}
+    return make_token("reset_password", payload, issued_at)
+
+
+def user_from_reset_token(token: str) -> User:
+    """The account a reset link is for; raises ``TokenInvalid`` or ``TokenExpired``."""
+    config = current_app.config
+    invitation_age = timedelta(hours=config["INVITATION_MAX_AGE_HOURS"])
+    reset_age = timedelta(minutes=config["PASSWORD_RESET_MAX_AGE_MINUTES"])
+    payload = read_token("reset_password", token, max(invitation_age, reset_age))
+    if not payload.get("i"):
+        payload = read_token("reset_password", token, reset_age)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or not same_fingerprint(payload.get("p", ""), user.password_hash):
+        raise TokenInvalid("reset_password")
+    return user
+
+
+def send_reset_mail(user: User, by: User | None = None) -> None:
+    """Mail ``user`` a password reset link (asked by the owner, or sent by an admin ``by``)."""
+    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    send_mail(
+        user.email,
+        "reset_password",
+        _("Réinitialisation de votre mot de passe"),
+        locale=user.locale,
+        link=link,
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+        by_admin=by is not None,
+    )
+    if by is None:
+        log_activity("auth.reset_requested", target=user, actor=user)
+    else:
+        log_activity("admin.reset_link_sent", target=user, actor=by)
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the password chosen through a reset link; the link proved the mailbox."""
+    set_password(user, password)
+    user.lockout_count = 0
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    log_activity("auth.reset_done", target=user, actor=user)
+    send_password_changed_mail(user)
+
+
+def send_password_changed_mail(user: User) -> None:
+    """Tell the owner their password changed, so an unexpected change is noticed."""
+    send_mail(
+        user.email,
+        "password_changed",
+        _("Votre mot de passe a été modifié"),
+        locale=user.locale,
+        reset_link=url_for("auth.reset_request", _external=True),
+    )
+
+
+# --- E-mail change -----------------------------------------------------------------------
+
+
+def email_change_token(user: User, new_email: str, issued_at: datetime | None = None) -> str:
+    """The token of the confirmation link, bound to the current address."""
+    payload = {"u": user.id, "n": new_email, "e": fingerprint(user.email_canonical)}
+    return make_token("change_email", payload, issued_at)
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Send the confirmation link to ``new_email`` and a notice to the current address."""
+    link = url_for(
+        "auth.confirm_email_change", token=email_change_token(user, new_email), _external=True
+    )
+    hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
+    send_mail(
+        new_email,
+        "email_change_confirm",
+        _("Confirmez votre nouvelle adresse e-mail"),
+        locale=user.locale,
+        link=link,
+        hours=hours,
+    )
+    send_mail(
+        user.email,
+        "email_change_notice",
+        _("Changement d'adresse e-mail demandé"),
+        locale=user.locale,
+        new_email=new_email,
+        hours=hours,
+    )
+    log_activity("auth.email_change_requested", target=user)
+
+
+class EmailTaken(Exception):
+    """Another account already uses the new address."""
+
+
+def apply_email_change(token: str) -> User:
+    """Switch the account to the confirmed address; raises ``TokenInvalid`` or ``EmailTaken``."""
+    hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
+    payload = read_token("change_email", token, timedelta(hours=hours))
+    user = db.session.get(User, payload.get("u"))
+    new_email = payload.get("n")
+    if user is None or not new_email:
+        raise TokenInvalid("change_email")
+    if not same_fingerprint(payload.get("e", ""), user.email_canonical):
+        raise TokenInvalid("change_email")  # already used, or the address changed since
+    other = find_account(new_email)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(new_email)
+    user.email = new_email
+    user.email_canonical = canonical(new_email)
+    user.email_verified_at = utcnow()
+    log_activity("auth.email_changed", target=user, actor=user)
+    return user
+
+
+# --- Administration ----------------------------------------------------------------------
+
+
+def disable_account(user: User, by: User) -> None:
+    """Refuse every login of ``user`` and end its sessions now."""
+    user.is_enabled = False
+    end_all_sessions(user)
+    log_activity("admin.user_disabled", target=user, actor=by)
+
+
+def enable_account(user: User, by: User) -> None:
+    """Let ``user`` log in again; a lock-out in progress is lifted too."""
+    user.is_enabled = True
+    user.failed_login_count = 0
+    user.lockout_count = 0
+    user.locked_until = None
+    log_activity("admin.user_enabled", target=user, actor=by)
+
+
+def invite_admin(email: str, by: User) -> User:
+    """Create an admin account for ``email`` and mail it a link to choose its password.
+
+    The password is never known to the admin who creates the account; the link is valid
+    ``INVITATION_MAX_AGE_HOURS`` and TOTP enrolment follows the first login.
+    """
+    user = User(email=email, email_canonical=canonical(email), role=ROLE_ADMIN)
+    db.session.add(user)
+    db.session.flush()
+    log_activity("admin.created", target=user, actor=by, detail={"by": "admin"})
+    link = url_for("auth.reset_password", token=reset_token(user, invitation=True), _external=True)
+    send_mail(
+        user.email,
+        "admin_invitation",
+        _("Votre accès administrateur à l'Espace Client"),
+        link=link,
+        hours=current_app.config["INVITATION_MAX_AGE_HOURS"],
+        inviter=by.email,
+    )
+    return user

@@ -1,0 +1,70 @@
+"""Signed tokens for the links sent by mail: e-mail verification, password reset, e-mail change.
+
+Each purpose has its own salt, so a token made for one purpose is worthless for another. A token
+carries no secret: it is signed with ``SECRET_KEY`` and dated; it is checked against the state of
+the account (a fingerprint of the password hash or of the address) so that it dies when that
+state changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+SALTS = {
+    "verify_email": "espace-client.verify-email",
+    "reset_password": "espace-client.reset-password",
+    "change_email": "espace-client.change-email",
+}
+
+
+class TokenInvalid(Exception):
+    """The token was altered, made for another purpose, or no longer matches the account."""
+
+
+class TokenExpired(TokenInvalid):
+    """The token is genuine but older than its purpose allows."""
+
+
+def _serializer(purpose: str, issued_at: datetime | None = None) -> URLSafeTimedSerializer:
+    signer = TimestampSigner
+    if issued_at is not None:
+        # A token dated in the past, for tests of expiry without waiting.
+        stamp = int(issued_at.replace(tzinfo=UTC).timestamp())
+        signer = type("DatedSigner", (TimestampSigner,), {"get_timestamp": lambda self: stamp})
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=SALTS[purpose], signer=signer
+    )
+
+
+def make_token(purpose: str, payload: dict, issued_at: datetime | None = None) -> str:
+    """A URL-safe token for ``purpose`` carrying ``payload``, dated now (or ``issued_at``, UTC)."""
+    return _serializer(purpose, issued_at).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age: timedelta) -> dict:
+    """The payload of ``token``; raises :class:`TokenExpired` or :class:`TokenInvalid`."""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as error:
+        raise TokenExpired(purpose) from error
+    except BadSignature as error:
+        raise TokenInvalid(purpose) from error
+    if not isinstance(payload, dict):
+        raise TokenInvalid(purpose)
+    return payload
+
+
+def fingerprint(value: str | None) -> str:
+    """A short keyed digest of ``value`` (a password hash, an address) to bind a token to it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, (value or "").encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def same_fingerprint(expected: str, value: str | None) -> bool:
+    """True when ``expected`` is the fingerprint of ``value`` (constant-time comparison)."""
+    return hmac.compare_digest(str(expected), fingerprint(value))
