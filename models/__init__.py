@@ -71,6 +71,8 @@ db = SQLAlchemy(model_class=Base)
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog  # noqa: E402
 from models.client import Client  # noqa: E402
+from models.device import Device, Licence  # noqa: E402
+from models.intervention import Intervention, InterventionEvent  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.user import User  # noqa: E402
 
@@ -78,6 +80,10 @@ __all__ = [
     "ActivityLog",
     "Base",
     "Client",
+    "Device",
+    "Intervention",
+    "InterventionEvent",
+    "Licence",
     "OutboxMail",
     "User",
     "db",

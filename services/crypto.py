@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -67,4 +68,27 @@ def mask(value: str | None, visible: int = 4) -> str:
     return "•" * max(len(value) - len(shown), 4) + shown
 
 
-__all__ = ["EncryptionKeyMissing", "InvalidToken", "decrypt", "encrypt", "mask", "rotate"]
+def blind_index(value: str | None, purpose: str) -> str | None:
+    """A keyed hash (HMAC-SHA256) of ``value`` for equality search on an encrypted column.
+
+    The key is ``BLIND_INDEX_KEY``, or else derived from ``SECRET_KEY``; ``purpose`` separates
+    the indexes of different columns. It does not change when the encryption keys rotate.
+    """
+    if value is None:
+        return None
+    config = current_app.config
+    secret = config.get("BLIND_INDEX_KEY") or config["SECRET_KEY"]
+    key = hmac.new(secret.encode(), b"espace-client blind index v1", hashlib.sha256).digest()
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+__all__ = [
+    "EncryptionKeyMissing",
+    "InvalidToken",
+    "blind_index",
+    "decrypt",
+    "encrypt",
+    "mask",
+    "rotate",
+]
