@@ -315,3 +315,13 @@ def test_device_lists_run_a_fixed_number_of_queries(app, client, auth, count_que
         assert response.get_data(as_text=True).count("Afficher") >= total
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_names_are_escaped_everywhere_they_are_shown(app, client, admin_for):
+    device_id = add_device(app, admin_for, name='<script>alert("x")</script>', serial="<b>SN</b>")
+    page = client.get(f"/admin/clients/{admin_for}/devices").get_data(as_text=True)
+    assert "<script>alert" not in page
+    revealed = client.post(
+        f"/admin/clients/{admin_for}/devices/{device_id}/serial", headers=HTMX
+    ).get_data(as_text=True)
+    assert "<b>SN</b>" not in revealed and "&lt;b&gt;SN&lt;/b&gt;" in revealed

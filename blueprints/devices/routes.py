@@ -286,11 +286,8 @@ def admin_new_licence(client_id: int):
 def admin_edit_licence(client_id: int, licence_id: int):
     """Edit a licence; an empty key field keeps the stored key."""
     licence = licence_of_client_or_404(licence_id, client_id)
-    form = LicenceForm(
-        obj=licence,
-        device_id=licence.device_id or NO_DEVICE,
-        device_choices=device_choices(client_id),
-    )  # the key is never put back in the form
+    # The key is never put back in the form (the model has no ``licence_key`` attribute).
+    form = LicenceForm(obj=licence, device_choices=device_choices(client_id))
     if form.validate_on_submit():
         _fill_licence(licence, form)
         log_activity("licence.updated", target=licence, detail={"client": client_id})

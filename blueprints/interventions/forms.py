@@ -109,7 +109,8 @@ class InterventionForm(FlaskForm):
             Length(max=REPORT_MAX, message=_l("%(max)d caractères au plus.")),
         ],
         description=_l(
-            "Visible par le client. Mise en forme simple permise : <strong>, <em>, listes, liens."
+            "Visible par le client. Mise en forme simple permise (gras, italique, listes, "
+            "liens) ; tout le reste est retiré."
         ),
     )
 
