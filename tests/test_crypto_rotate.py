@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from blueprints.devices.rules import licence_key, serial_number
+from blueprints.devices.rules import find_client_ids_by_serial, licence_key, serial_number
 from commands.crypto import encrypted_columns
 from models import db
 from models.device import Device, Licence
@@ -48,6 +48,8 @@ def test_rotation_moves_every_value_to_the_new_key(app, auth, runner):
         assert [d.id for d in devices] == device_ids
         assert licence_key(db.session.scalar(sa.select(Licence))) == "KEY-1"
         assert decrypt(db.session.get(User, user_id).totp_secret_encrypted) == "JBSWY3DPEHPK3PXP"
+        # The blind index does not depend on the encryption keys: search still works.
+        assert db.session.scalars(find_client_ids_by_serial("sn-1")).all() == [client_id]
         app.config["FIELD_ENCRYPTION_KEYS"] = [TEST_FIELD_KEY]
         with pytest.raises(InvalidToken):
             serial_number(devices[0])

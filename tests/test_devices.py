@@ -325,3 +325,30 @@ def test_names_are_escaped_everywhere_they_are_shown(app, client, admin_for):
         f"/admin/clients/{admin_for}/devices/{device_id}/serial", headers=HTMX
     ).get_data(as_text=True)
     assert "<b>SN</b>" not in revealed and "&lt;b&gt;SN&lt;/b&gt;" in revealed
+
+
+@pytest.mark.parametrize(
+    ("added_by_client", "allowed", "status"),
+    [(True, True, 200), (False, True, 404), (True, False, 404)],
+)
+def test_client_changes_only_devices_they_added(
+    app, client, auth, added_by_client, allowed, status
+):
+    app.config["CLIENTS_MAY_ADD_DEVICES"] = allowed
+    user_id = auth.create_client()
+    client_id = client_id_of(app, user_id)
+    device_id = add_device(
+        app, client_id, serial="OLD-1", created_by_id=user_id if added_by_client else None
+    )
+    auth.login()
+    assert client.get(f"/account/devices/{device_id}/edit").status_code == status
+    page = client.get(f"/account/devices/{device_id}").get_data(as_text=True)
+    assert ("hx-confirm" in page) is (status == 200)
+    response = client.post(
+        f"/account/devices/{device_id}/edit", data={"name": "Neuf", "type": "nas"}
+    )
+    assert response.status_code == (303 if status == 200 else 404)
+    response = client.post(f"/account/devices/{device_id}/delete")
+    assert response.status_code == (303 if status == 200 else 404)
+    assert count_rows(app, Device) == (0 if status == 200 else 1)
+    assert len(actions(app, "device.deleted")) == (1 if status == 200 else 0)

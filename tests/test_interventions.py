@@ -367,3 +367,18 @@ def test_intervention_lists_run_a_fixed_number_of_queries(app, client, auth, cou
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [("done", ["done"]), ("", ["planned", "done"]), ("bogus", ["planned", "done"])],
+)
+def test_admin_list_filters_by_status(app, client, admin_for, status, shown):
+    ids = {
+        "planned": add_intervention(app, admin_for),
+        "done": add_intervention(app, admin_for, status="done", ended_at=datetime(2026, 3, 10, 11)),
+    }
+    page = client.get(f"/admin/interventions?status={status}").get_data(as_text=True)
+    assert sorted(s for s, i in ids.items() if f'/admin/interventions/{i}"' in page) == sorted(
+        shown
+    )

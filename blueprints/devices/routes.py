@@ -15,6 +15,7 @@ from blueprints.devices.forms import NO_DEVICE, DeviceForm, LicenceForm
 from blueprints.devices.rules import (
     client_devices_query,
     client_licences_query,
+    client_may_change,
     clients_may_add_devices,
     device_choices,
     device_of_client_or_404,
@@ -97,7 +98,11 @@ def account_devices():
 def account_device(device_id: int):
     """One device of the client, with its licences."""
     device = device_of_client_or_404(device_id, _client_id())
-    return render_template("devices/account_device.html", device=device)
+    return render_template(
+        "devices/account_device.html",
+        device=device,
+        may_change=client_may_change(device, current_user),
+    )
 
 
 @bp.route("/account/devices/new", methods=["GET", "POST"])
@@ -124,6 +129,49 @@ def account_new_device():
         cancel_url=url_for("devices.account_devices"),
         device=None,
     )
+
+
+def _own_changeable_device(device_id: int) -> Device:
+    """A device of the client that they added themselves; anything else is a 404."""
+    device = device_of_client_or_404(device_id, _client_id())
+    if not client_may_change(device, current_user):
+        abort(404)
+    return device
+
+
+@bp.route("/account/devices/<int:device_id>/edit", methods=["GET", "POST"])
+@client_required
+def account_edit_device(device_id: int):
+    """A client corrects a device they added; an empty serial number field keeps it."""
+    device = _own_changeable_device(device_id)
+    form = DeviceForm(obj=device)
+    if form.validate_on_submit():
+        _fill_device(device, form)
+        log_activity("device.updated", target=device)
+        db.session.commit()
+        flash(_("Équipement « %(name)s » enregistré.", name=device.name), "success")
+        return htmx_redirect(url_for("devices.account_device", device_id=device.id))
+    return _form_page(
+        "devices/device_form.html",
+        form,
+        422 if form.is_submitted() else 200,
+        title=_("Modifier « %(name)s »", name=device.name),
+        cancel_url=url_for("devices.account_device", device_id=device.id),
+        device=device,
+    )
+
+
+@bp.post("/account/devices/<int:device_id>/delete")
+@client_required
+def account_delete_device(device_id: int):
+    """A client deletes a device they added (the page asked for confirmation)."""
+    device = _own_changeable_device(device_id)
+    log_activity("device.deleted", target=device)
+    name = device.name
+    db.session.delete(device)
+    db.session.commit()
+    flash(_("Équipement « %(name)s » supprimé.", name=name), "success")
+    return htmx_redirect(url_for("devices.account_devices"))
 
 
 @bp.post("/account/devices/<int:device_id>/serial")

@@ -74,6 +74,11 @@ def clients_may_add_devices() -> bool:
     return bool(current_app.config.get("CLIENTS_MAY_ADD_DEVICES", True))
 
 
+def client_may_change(device: Device, user) -> bool:
+    """A client changes or deletes only the devices they added themselves, while allowed."""
+    return clients_may_add_devices() and device.created_by_id == user.id
+
+
 def client_devices_query(client_id: int) -> sa.Select:
     """The devices of one client, by name."""
     return sa.select(Device).where(Device.client_id == client_id).order_by(Device.name, Device.id)
