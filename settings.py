@@ -130,6 +130,10 @@ class Defaults:
 
     # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
     FIELD_ENCRYPTION_KEYS: list[str] = []
+    BLIND_INDEX_KEY: str | None = None  # search on serial numbers; None: derived from SECRET_KEY
+
+    # Devices: clients may add their own devices (admins always may)
+    CLIENTS_MAY_ADD_DEVICES = True
 
     # The seller, as the privacy policy names it
     COMPANY_NAME = "E.M.P COMPUTER INFORMATIQUE"

@@ -8,7 +8,9 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.account import bp as account_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.devices import bp as devices_bp
     from blueprints.errors import bp as errors_bp
+    from blueprints.interventions import bp as interventions_bp
     from blueprints.public import bp as public_bp
 
     app.register_blueprint(errors_bp)
@@ -16,3 +18,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(devices_bp)  # its URLs under /account/ and /admin/clients/
+    app.register_blueprint(interventions_bp)  # its URLs under /account/ and /admin/

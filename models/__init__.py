@@ -72,6 +72,8 @@ db = SQLAlchemy(model_class=Base)
 from models.activity import ActivityLog  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
+from models.device import Device, Licence  # noqa: E402
+from models.intervention import Intervention, InterventionEvent  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
 from models.user import User  # noqa: E402
@@ -80,6 +82,10 @@ __all__ = [
     "ActivityLog",
     "Base",
     "Client",
+    "Device",
+    "Intervention",
+    "InterventionEvent",
+    "Licence",
     "OutboxMail",
     "RecoveryCode",
     "SpentCaptchaChallenge",

@@ -81,9 +81,23 @@ def derived_key(config_name: str, label: str) -> bytes:
     return hmac.new(secret, label.encode("utf-8"), hashlib.sha256).digest()
 
 
+def blind_index(value: str | None, purpose: str) -> str | None:
+    """A keyed hash (HMAC-SHA256) of ``value`` for equality search on an encrypted column.
+
+    The key is ``BLIND_INDEX_KEY``, or else derived from ``SECRET_KEY``; ``purpose`` separates
+    the indexes of different columns. It does not change when the encryption keys rotate.
+    """
+    if value is None:
+        return None
+    key = derived_key("BLIND_INDEX_KEY", "espace-client blind index v1")
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 __all__ = [
     "EncryptionKeyMissing",
     "InvalidToken",
+    "blind_index",
     "decrypt",
     "derived_key",
     "encrypt",

@@ -19,7 +19,7 @@ class Panel:
     order: int = 100
 
 
-_PANELS: dict[str, dict[str, Panel]] = {"client": {}, "admin": {}}
+_PANELS: dict[str, dict[str, Panel]] = {"client": {}, "admin": {}, "admin_client": {}}
 
 
 def register_panel(audience: str, name: str, template: str, loader, order: int = 100) -> None:

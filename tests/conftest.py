@@ -154,13 +154,29 @@ class AuthActions:
     def create_client(self, email="client@example.fr", **fields) -> int:
         return make_user(self._app, email=email, **fields)
 
-    def create_admin(self, email="admin@example.fr", **fields) -> int:
-        return make_user(self._app, email=email, role=ROLE_ADMIN, **fields)
+    def create_admin(self, email="admin@example.fr", enrolled=False, **fields) -> int:
+        """An admin account; ``enrolled`` gives it the test TOTP secret."""
+        user_id = make_user(self._app, email=email, role=ROLE_ADMIN, **fields)
+        if enrolled:
+            from tests.fixtures.totp import enrol
 
-    def login(self, email="client@example.fr", password=PASSWORD, **extra):
-        return self._client.post(
+            enrol(self._app, user_id)
+        return user_id
+
+    def login(self, email="client@example.fr", password=PASSWORD, totp=False, **extra):
+        """Post the login form; with ``totp``, also pass the code step of an enrolled account."""
+        response = self._client.post(
             "/auth/login", data={"email": email, "password": password, **extra}
         )
+        if totp:
+            from tests.fixtures.totp import TEST_TOTP_SECRET, fresh_code
+
+            assert response.headers.get("Location", "").endswith("/auth/totp"), response.status
+            with self._app.app_context():
+                user_id = db.session.scalar(sa.select(User.id).where(User.email_canonical == email))
+            code = fresh_code(self._app, user_id, TEST_TOTP_SECRET)
+            response = self._client.post("/auth/totp", data={"code": code})
+        return response
 
     def logout(self):
         return self._client.post("/auth/logout")

@@ -1,0 +1,50 @@
+"""Panels of the devices area on the client dashboard and on the admin client page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from models import db
+from models.device import Device, Licence
+from services import dashboard
+
+
+def _counts(client_id: int) -> dict:
+    """How many devices and licences ``client_id`` has, in one query."""
+    devices = sa.select(sa.func.count()).select_from(Device).where(Device.client_id == client_id)
+    licences = sa.select(sa.func.count()).select_from(Licence).where(Licence.client_id == client_id)
+    row = db.session.execute(
+        sa.select(devices.scalar_subquery().label("d"), licences.scalar_subquery().label("l"))
+    ).one()
+    return {"devices_count": row.d, "licences_count": row.l}
+
+
+def _client_of(client=None, user=None, **_):
+    """The client the page is about, whatever name the page gives it."""
+    if client is not None:
+        return client
+    user = user or current_user
+    return getattr(user, "client", None)
+
+
+def client_panel(**context) -> dict | None:
+    """The client's devices at a glance: counts and a link."""
+    client = _client_of(**context)
+    if client is None:
+        return None
+    return {"client": client, **_counts(client.id)}
+
+
+def admin_client_panel(**context) -> dict | None:
+    """A client's devices at a glance, on the admin client page."""
+    client = context.get("client")
+    if client is None:
+        return None
+    return {"client": client, **_counts(client.id)}
+
+
+dashboard.register_panel("client", "devices", "devices/_panel_client.html", client_panel, 30)
+dashboard.register_panel(
+    "admin_client", "devices", "devices/_panel_admin_client.html", admin_client_panel, 40
+)
