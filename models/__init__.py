@@ -71,6 +71,7 @@ db = SQLAlchemy(model_class=Base)
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog  # noqa: E402
 from models.client import Client  # noqa: E402
+from models.client_search import ClientSearchTerm  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.user import User  # noqa: E402
 
@@ -78,6 +79,7 @@ __all__ = [
     "ActivityLog",
     "Base",
     "Client",
+    "ClientSearchTerm",
     "OutboxMail",
     "User",
     "db",
