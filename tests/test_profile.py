@@ -51,6 +51,7 @@ def test_profile_page_shows_every_section_of_an_individual(client, logged_client
     assert 'id="profile-company"' not in page
     assert "06 12 34 56 78" in page  # French format for a French number
     assert "Aucune modification" in page
+    assert 'hx-get="/account/profile/contact/edit"' in page
 
 
 def test_company_section_is_404_for_an_individual(client, logged_client):
