@@ -172,7 +172,8 @@ def test_client_page_shows_every_section_and_logs_the_view(app, client, admin, t
     for section in ("identity", "contact", "company"):
         assert f'id="profile-{section}"' in html
     assert "Cabinet Durand SARL" in html and "73282932000074" in html
-    assert "/account/profile" not in html  # read-only here: no client edit links
+    assert "/account/profile" not in html  # the admin's own editor, not the client's
+    assert f'hx-get="/admin/clients/{durand}/company/edit"' in html
     with app.app_context():
         entry = db.session.scalar(
             sa.select(ActivityLog).where(ActivityLog.action == "admin.client_viewed")
@@ -201,7 +202,7 @@ def test_unknown_client_is_404(client, admin):
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
-@pytest.mark.parametrize("path", ["", "/{id}", "/new"])
+@pytest.mark.parametrize("path", ["", "/{id}", "/new", "/{id}/contact", "/{id}/contact/edit"])
 def test_clients_never_reach_the_admin_client_pages(app, client, auth, path, headers):
     auth.create_client(email="autre@example.fr", last_name="Autre")
     auth.create_client()
@@ -210,6 +211,8 @@ def test_clients_never_reach_the_admin_client_pages(app, client, auth, path, hea
     url = "/admin/clients" + path.format(id=other)
     assert client.get(url, headers=headers).status_code == 404
     assert client.post(f"/admin/clients/{other}/invitation", headers=headers).status_code == 404
+    edit = client.post(f"/admin/clients/{other}/contact/edit", data={"city": "X"}, headers=headers)
+    assert edit.status_code == 404
 
 
 def test_admin_home_shows_the_clients_panel(client, admin, three_clients):
@@ -328,3 +331,44 @@ def test_invitation_can_be_sent_again(app, client, admin):
     response = client.post(f"/admin/clients/{cid}/invitation")
     assert response.status_code == 303
     assert count_rows(app, OutboxMail) == 2
+
+
+def test_admin_edits_a_section_on_the_clients_behalf(app, client, admin, auth, three_clients):
+    moreau = client_id(app, "Moreau")
+    form = client.get(f"/admin/clients/{moreau}/contact/edit", headers=HTMX)
+    assert form.status_code == 200 and "data-editor" in form.get_data(as_text=True)
+    assert "HX-Request" in form.headers["Vary"]
+    bad = client.post(
+        f"/admin/clients/{moreau}/contact/edit",
+        data={
+            "address_line1": "1 rue Neuve",
+            "postcode": "83400",
+            "city": "Hyères",
+            "country": "FR",
+            "phone": "12",
+        },
+        headers=HTMX,
+    )
+    assert bad.status_code == 422
+    saved = client.post(
+        f"/admin/clients/{moreau}/contact/edit",
+        data={
+            "address_line1": "1 rue Neuve",
+            "postcode": "83400",
+            "city": "Hyères",
+            "country": "FR",
+            "phone": "06 55 44 33 22",
+        },
+        headers=HTMX,
+    )
+    assert saved.status_code == 200 and "06 55 44 33 22" in saved.get_data(as_text=True)
+    assert client.get(f"/admin/clients/{moreau}/company/edit").status_code == 404
+    with app.app_context():
+        viewed = db.session.scalars(
+            sa.select(ActivityLog.detail).where(ActivityLog.action == "admin.client_viewed")
+        ).all()
+    assert viewed == ["section=contact"]
+    auth.logout()
+    auth.login(email="helene.moreau@example.fr")
+    history = client.get("/account/profile/history", headers=HTMX).get_data(as_text=True)
+    assert "par notre équipe" in history and "Adresse, Code postal, Téléphone" in history

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
-from models import db
 from services import client_fields
 from services.access import client_required
 from services.dashboard import register_panel
-from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from services.htmx import render_page_or_fragment
 from services.profile import (
     missing_by_section,
     profile_history,
-    save_section,
     section_or_404,
     sections_for,
 )
+from services.profile_editor import SectionLinks, section_editor, section_view
+
+LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")
 
 
 @bp.app_template_filter("phone")
@@ -46,6 +46,7 @@ def profile():
         "account/profile.html",
         client=client,
         sections=sections_for(client),
+        links=LINKS,
         history=history,
         next_before=next_before,
     )
@@ -72,12 +73,7 @@ def profile_history_page():
 def show_section(name: str):
     """One section as read (the fragment an edit is cancelled to)."""
     client = current_user.client
-    section = section_or_404(name, client)
-    if not is_fragment_request():
-        return redirect(url_for(".profile", _anchor=f"profile-{section.name}"))
-    return render_template(
-        "account/_profile_section.html", client=client, section=section, editable=True
-    )
+    return section_view(client, section_or_404(name, client), LINKS)
 
 
 @bp.route("/profile/<name>/edit", methods=["GET", "POST"])
@@ -86,44 +82,4 @@ def edit_section(name: str):
     """Edit one section: the form (fragment or page); on save the section as read, or 422."""
     client = current_user.client
     section = section_or_404(name, client)
-    posted = request.method == "POST"
-    form = section.form(client, formdata=request.form if posted else None)
-    status = 200
-    if posted:
-        if form.validate():
-            changed = save_section(client, section, form)
-            db.session.commit()
-            return _saved(client, section, changed)
-        status = 422
-    return render_page_or_fragment(
-        "account/profile_edit.html",
-        "account/_profile_section.html",
-        status=status,
-        client=client,
-        section=section,
-        form=form,
-        editing=True,
-        editable=True,
-    )
-
-
-def _saved(client, section, changed):
-    """After a save: the section as read for htmx, the profile page otherwise."""
-    if "category" in changed:  # the company section appears or goes: reload the whole page
-        flash(_("Modifications enregistrées."), "success")
-        return htmx_redirect(url_for(".profile"))
-    if not is_fragment_request():
-        flash(_("Modifications enregistrées."), "success")
-        return redirect(url_for(".profile", _anchor=f"profile-{section.name}"), code=303)
-    response = make_response(
-        render_template(
-            "account/_profile_section.html",
-            client=client,
-            section=section,
-            editable=True,
-            saved=True,
-        )
-    )
-    if changed:
-        response.headers["HX-Trigger"] = "profile-changed"
-    return response
+    return section_editor(client, section, LINKS, "account/profile_edit.html")

@@ -22,7 +22,8 @@ from services.client_search import search_clients
 from services.dashboard import panels_for, register_panel
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
-from services.profile import FIELD_LABELS, category_choices, sections_for
+from services.profile import FIELD_LABELS, category_choices, section_or_404, sections_for
+from services.profile_editor import SectionLinks, section_editor, section_view
 
 
 def _clients_panel(**_context):
@@ -133,8 +134,42 @@ def client(client_id: int):
         "admin/client.html",
         client=client,
         sections=sections_for(client),
+        links=section_links(client),
         panels=panels_for("admin_client", client=client, admin=current_user),
     )
+
+
+def section_links(client: Client) -> SectionLinks:
+    """The admin's editor of a client's sections."""
+    return SectionLinks(
+        "admin.client",
+        "admin.client_section",
+        "admin.edit_client_section",
+        {"client_id": client.id},
+    )
+
+
+@bp.get("/clients/<int:client_id>/<name>")
+@admin_required
+def client_section(client_id: int, name: str):
+    """One section of a client as read (the fragment an edit is cancelled to)."""
+    client = db.get_or_404(Client, client_id)
+    section = section_or_404(name, client)
+    log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+    db.session.commit()
+    return section_view(client, section, section_links(client))
+
+
+@bp.route("/clients/<int:client_id>/<name>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_client_section(client_id: int, name: str):
+    """Edit one section of a client on their behalf; the client's history says "our team"."""
+    client = db.get_or_404(Client, client_id)
+    section = section_or_404(name, client)
+    if request.method == "GET":
+        log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+        db.session.commit()
+    return section_editor(client, section, section_links(client), "admin/client_section_edit.html")
 
 
 @bp.post("/clients/<int:client_id>/invitation")
