@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 import settings
 from models import db
-from services import i18n, limits, mail, navigation, security
+from services import dashboard, i18n, limits, mail, navigation, security
 from services.extensions import babel, csrf, limiter, login_manager, migrate
 
 
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.register_filters(app)
     navigation.init_app(app)
+    dashboard.init_app(app)
     mail.init_app(app)
 
     from blueprints import register_blueprints

@@ -21,6 +21,7 @@ _consent = personal("communication", "consent_proof")
 
 class Client(Base):
     __tablename__ = "client"
+    __table_args__ = (sa.Index("ix_client_sort_key_id", "sort_key", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
     user_id: Mapped[int | None] = mapped_column(
@@ -31,7 +32,10 @@ class Client(Base):
     )
     last_name: Mapped[str | None] = mapped_column(sa.String(100), index=True, info=_contact)
     first_name: Mapped[str | None] = mapped_column(sa.String(100), info=_contact)
-    birth_date: Mapped[date | None] = mapped_column(info=_contact)
+    # Optional; the policy keeps it only to wish the client a happy birthday.
+    birth_date: Mapped[date | None] = mapped_column(
+        info=personal("contact", "client_relationship", purpose="anniversaire")
+    )
     address_line1: Mapped[str | None] = mapped_column(sa.String(200), info=_contact)
     address_line2: Mapped[str | None] = mapped_column(sa.String(200), info=_contact)
     postcode: Mapped[str | None] = mapped_column(sa.String(16), info=_contact)
@@ -42,6 +46,7 @@ class Client(Base):
     trade_name: Mapped[str | None] = mapped_column(sa.String(200), info=_company)
     head_office: Mapped[str | None] = mapped_column(sa.String(200), info=_company)
     head_office_address: Mapped[str | None] = mapped_column(sa.String(300), info=_company)
+    # Digits only: 9 for a SIREN, 14 for a SIRET.
     siret: Mapped[str | None] = mapped_column(sa.String(14), info=_company)
     vat_number: Mapped[str | None] = mapped_column(sa.String(20), info=_company)
     rna_number: Mapped[str | None] = mapped_column(sa.String(10), info=_company)
@@ -55,8 +60,24 @@ class Client(Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, info=not_personal()
     )
+    # The display name, lower-cased and without accents: the admin list is ordered on it.
+    sort_key: Mapped[str] = mapped_column(
+        sa.String(200), default="", server_default="", info=_contact
+    )
 
     user = relationship("User", back_populates="client")
+    # Kept in step with the client by models.client_search (a flush hook).
+    search_terms = relationship(
+        "ClientSearchTerm",
+        back_populates="client",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_business(self) -> bool:
+        """Professionals and associations have a company section."""
+        return self.category in (CATEGORY_PROFESSIONAL, CATEGORY_ASSOCIATION)
 
     @property
     def display_name(self) -> str:

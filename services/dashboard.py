@@ -2,7 +2,13 @@
 
 An area registers a panel with :func:`register_panel`; the page renders every registered panel in
 order without knowing the areas. ``loader`` returns the template context of the panel, or None to
-hide it; it must run a fixed number of queries.
+hide it; it must run a fixed number of queries. Audiences and what their loaders receive:
+
+- ``"client"``: the client dashboard ``/account``; ``client=`` the current client;
+- ``"admin"``: the admin home ``/admin``; ``admin=`` the current admin;
+- ``"admin_client"``: an admin's page of one client; ``client=`` that client, ``admin=``.
+
+The panel template receives ``panel`` and ``data`` (what the loader returned).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ _PANELS: dict[str, dict[str, Panel]] = {"client": {}, "admin": {}, "admin_client
 
 
 def register_panel(audience: str, name: str, template: str, loader, order: int = 100) -> None:
-    """Add (or replace) the panel ``name`` on the ``audience`` page ("client" or "admin")."""
+    """Add (or replace) the panel ``name`` on the ``audience`` page ("client", "admin", "admin_client")."""
     _PANELS[audience][name] = Panel(name, template, loader, order)
 
 
@@ -35,3 +41,15 @@ def panels_for(audience: str, **context) -> list[tuple[Panel, dict]]:
         if data is not None:
             shown.append((panel, data))
     return shown
+
+
+def render_panel(panel: Panel, data: dict):
+    """The HTML of one panel: its template gets ``panel``, ``data`` and each key of ``data``."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    return Markup(render_template(panel.template, panel=panel, data=data, **data))  # noqa: S704
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["render_panel"] = render_panel

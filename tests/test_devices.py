@@ -352,3 +352,18 @@ def test_client_changes_only_devices_they_added(
     assert response.status_code == (303 if status == 200 else 404)
     assert count_rows(app, Device) == (0 if status == 200 else 1)
     assert len(actions(app, "device.deleted")) == (1 if status == 200 else 0)
+
+
+def test_admin_client_search_finds_a_client_by_serial_number(app, client, auth):
+    client_id = client_id_of(app, auth.create_client(last_name="Serialis"))
+    add_device(app, client_id, serial="SN-77-ABC")
+    auth.create_admin(enrolled=True)
+    auth.login("admin@example.fr", totp=True)
+    found = client.get(
+        "/admin/clients", query_string={"q": "sn 77 abc"}, headers={"HX-Request": "true"}
+    )
+    assert "Serialis" in found.get_data(as_text=True)
+    missed = client.get(
+        "/admin/clients", query_string={"q": "SN-77-XYZ"}, headers={"HX-Request": "true"}
+    )
+    assert "Serialis" not in missed.get_data(as_text=True)

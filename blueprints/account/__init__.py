@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from blueprints.account import routes  # noqa: E402,F401
+from blueprints.account import invitation, profile, routes  # noqa: E402,F401

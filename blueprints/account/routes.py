@@ -7,10 +7,14 @@ from flask_login import current_user
 
 from blueprints.account import bp
 from services.access import client_required
+from services.dashboard import panels_for
 
 
 @bp.get("")
 @client_required
 def dashboard():
-    """The client's dashboard: everything that needs a look, at a glance."""
-    return render_template("account/dashboard.html", client=current_user.client)
+    """The client's dashboard: every area's panel, in order, at a glance."""
+    client = current_user.client
+    return render_template(
+        "account/dashboard.html", client=client, panels=panels_for("client", client=client)
+    )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from blueprints.admin import activity, routes, users  # noqa: E402,F401
+from blueprints.admin import activity, clients, routes, users  # noqa: E402,F401

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_login import current_user
 
 from blueprints.admin import bp
 from services.access import admin_required
+from services.dashboard import panels_for
 
 
 @bp.get("")
 @admin_required
 def home():
-    """What needs attention today."""
-    return render_template("admin/home.html")
+    """What needs attention today: every area's panel, in order."""
+    return render_template("admin/home.html", panels=panels_for("admin", admin=current_user))

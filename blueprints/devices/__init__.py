@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("devices", __name__)
 
-from blueprints.devices import panels, routes  # noqa: E402,F401
+from blueprints.devices import panels, routes, search  # noqa: E402,F401

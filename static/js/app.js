@@ -19,8 +19,10 @@
   }, true);
 
   // After an htmx swap, move focus to the first field in error so keyboard users land on it.
+  // An outerHTML swap detaches the old target: look in the document then.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var invalid = event.detail.target.querySelector && event.detail.target.querySelector("[aria-invalid=true]");
+    var root = event.detail.target.isConnected ? event.detail.target : document;
+    var invalid = root.querySelector && root.querySelector("[aria-invalid=true]");
     if (invalid) invalid.focus();
   });
 })();

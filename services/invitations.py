@@ -1,0 +1,76 @@
+"""Invitations: an admin creates a client's account; the client sets a password from a mail.
+
+The link is signed (itsdangerous), lives ``INVITATION_MAX_AGE_DAYS`` days (7 by default) and
+works once: it is dead as soon as the account has a password.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from models import db, utcnow
+from models.user import User
+from services.activity import log_activity
+from services.mail import send_mail
+from services.passwords import hash_password
+
+_SALT = "client-invitation"
+DEFAULT_MAX_AGE_DAYS = 7
+
+
+def max_age_days() -> int:
+    return int(current_app.config.get("INVITATION_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def invitation_token(user: User) -> str:
+    """A signed token naming the account and the address it was sent to."""
+    return _serializer().dumps({"user": user.id, "email": user.email_canonical})
+
+
+def user_from_invitation(token: str) -> User | None:
+    """The account a valid, unused, unexpired invitation token opens; None otherwise."""
+    try:
+        data = _serializer().loads(token, max_age=max_age_days() * 86400)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if (
+        user is None
+        or user.password_hash is not None
+        or not user.is_enabled
+        or user.email_canonical != data.get("email")
+    ):
+        return None
+    return user
+
+
+def send_invitation(user: User) -> None:
+    """Queue the invitation mail to ``user``; the caller commits."""
+    send_mail(
+        user.email,
+        "client_invitation",
+        _(
+            "Votre Espace Client %(company)s vous attend",
+            company=current_app.config["COMPANY_NAME"],
+        ),
+        locale=user.locale,
+        url=url_for("account.accept_invitation", token=invitation_token(user), _external=True),
+        days=max_age_days(),
+        client_name=user.client.display_name if user.client else "",
+    )
+    log_activity("account.invitation_sent", target=user)
+
+
+def accept_invitation(user: User, password: str) -> None:
+    """Set the first password: the account is usable, the address proven, the link dead."""
+    user.password_hash = hash_password(password)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    log_activity("account.invitation_accepted", target=user, actor=user)
