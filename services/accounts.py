@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services.activity import log_activity
-from services.mail import send_mail
+from services.mail import mail_url, send_mail
 from services.passwords import hash_password, needs_rehash
 from services.tokens import TokenInvalid, fingerprint, make_token, read_token, same_fingerprint
 
@@ -86,7 +86,7 @@ def verification_token(user: User, issued_at: datetime | None = None) -> str:
 
 def send_verification_mail(user: User) -> None:
     """Mail ``user`` the link that verifies the address (valid 48 hours by default)."""
-    link = url_for("auth.verify_email", token=verification_token(user), _external=True)
+    link = mail_url("auth.verify_email", token=verification_token(user))
     send_mail(
         user.email,
         "verify_email",
@@ -104,8 +104,8 @@ def send_account_exists_mail(user: User) -> None:
         "account_exists",
         _("Vous avez déjà un Espace Client"),
         locale=user.locale,
-        login_link=url_for("auth.login", _external=True),
-        reset_link=url_for("auth.reset_request", _external=True),
+        login_link=mail_url("auth.login"),
+        reset_link=mail_url("auth.reset_request"),
     )
 
 
@@ -175,7 +175,7 @@ def record_failed_login(user: User) -> bool:
         locale=user.locale,
         minutes=minutes,
         max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-        reset_link=url_for("auth.reset_request", _external=True),
+        reset_link=mail_url("auth.reset_request"),
     )
     return True
 
@@ -226,7 +226,7 @@ def user_from_reset_token(token: str) -> User:
 
 def send_reset_mail(user: User, by: User | None = None) -> None:
     """Mail ``user`` a password reset link (asked by the owner, or sent by an admin ``by``)."""
-    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    link = mail_url("auth.reset_password", token=reset_token(user))
     send_mail(
         user.email,
         "reset_password",
@@ -259,7 +259,7 @@ def send_password_changed_mail(user: User) -> None:
         "password_changed",
         _("Votre mot de passe a été modifié"),
         locale=user.locale,
-        reset_link=url_for("auth.reset_request", _external=True),
+        reset_link=mail_url("auth.reset_request"),
     )
 
 
@@ -274,9 +274,7 @@ def email_change_token(user: User, new_email: str, issued_at: datetime | None = 
 
 def request_email_change(user: User, new_email: str) -> None:
     """Send the confirmation link to ``new_email`` and a notice to the current address."""
-    link = url_for(
-        "auth.confirm_email_change", token=email_change_token(user, new_email), _external=True
-    )
+    link = mail_url("auth.confirm_email_change", token=email_change_token(user, new_email))
     hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
     send_mail(
         new_email,
@@ -350,7 +348,7 @@ def invite_admin(email: str, by: User) -> User:
     db.session.add(user)
     db.session.flush()
     log_activity("admin.created", target=user, actor=by, detail={"by": "admin"})
-    link = url_for("auth.reset_password", token=reset_token(user, invitation=True), _external=True)
+    link = mail_url("auth.reset_password", token=reset_token(user, invitation=True))
     send_mail(
         user.email,
         "admin_invitation",

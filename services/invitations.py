@@ -6,14 +6,14 @@ works once: it is dead as soon as the account has a password.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from models import db, utcnow
 from models.user import User
 from services.activity import log_activity
-from services.mail import send_mail
+from services.mail import mail_url, send_mail
 from services.passwords import hash_password
 
 _SALT = "client-invitation"
@@ -62,7 +62,7 @@ def send_invitation(user: User) -> None:
             company=current_app.config["COMPANY_NAME"],
         ),
         locale=user.locale,
-        url=url_for("account.accept_invitation", token=invitation_token(user), _external=True),
+        url=mail_url("account.accept_invitation", token=invitation_token(user)),
         days=max_age_days(),
         client_name=user.client.display_name if user.client else "",
     )

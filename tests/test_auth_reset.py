@@ -114,3 +114,14 @@ def test_no_reset_mail_for_a_disabled_account(app, client, auth):
         db.session.commit()
     client.post("/auth/reset", data={"email": "client@example.fr"})
     assert sent_mails(app) == []
+
+
+@pytest.mark.settings(MAIL_BASE_URL="https://espace.example.fr")
+def test_reset_link_ignores_a_forged_host_header(app, client, auth):
+    auth.create_client()
+    client.post(
+        "/auth/reset", data={"email": "client@example.fr"}, headers={"Host": "attaquant.example"}
+    )
+    text = sent_mails(app, "reset_password")[-1].body_text
+    assert "https://espace.example.fr/auth/reset/" in text
+    assert "attaquant.example" not in text
