@@ -16,14 +16,12 @@ MENU = [
     ("devices.account_devices", _l("Mes équipements"), "client"),
     ("interventions.account_interventions", _l("Interventions"), "client"),
     ("auth.security", _l("Sécurité"), "client"),
-    ("auth.totp_enroll", _l("Double authentification"), "client"),
     ("admin.home", _l("Administration"), "admin"),
     ("admin.clients", _l("Clients"), "admin"),
     ("interventions.admin_interventions", _l("Interventions"), "admin"),
     ("admin.users", _l("Comptes"), "admin"),
     ("admin.activity", _l("Journal d'activité"), "admin"),
     ("auth.security", _l("Sécurité"), "admin"),
-    ("auth.totp_enroll", _l("Double authentification"), "admin"),
 ]
 
 

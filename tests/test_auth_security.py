@@ -134,3 +134,11 @@ def test_change_email_link_expires(app, client, auth):
     assert "a expiré" in page_text(client.get(f"/auth/email/confirm/{token}"))
     with app.app_context():
         assert db.session.scalar(sa.select(User.email)) == "client@example.fr"
+
+
+def test_security_page_shows_the_second_factor_state(client, auth):
+    auth.create_client()
+    auth.login()
+    html = client.get("/auth/security").get_data(as_text=True)
+    assert 'id="two-factor-status"' in html
+    assert "Activer la double authentification" in html

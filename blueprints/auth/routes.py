@@ -29,6 +29,7 @@ from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
 from services.security import safe_redirect_target
 from services.tokens import TokenExpired, TokenInvalid
+from services.totp import two_factor_summary
 
 
 def landing_url(user: User) -> str:
@@ -264,6 +265,7 @@ def _security_page(status=200, password_form=None, email_form=None, fragment=Non
         "password_form": password_form or ChangePasswordForm(account_email=user.email),
         "email_form": email_form or ChangeEmailForm(),
         "logins": recent_logins(user),
+        "two_factor": two_factor_summary(user),
     }
     return render_page_or_fragment(
         "auth/security.html", fragment or "auth/security.html", status, **context

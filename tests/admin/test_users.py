@@ -234,3 +234,25 @@ def test_users_page_runs_the_same_queries_whatever_the_number_of_accounts(app, a
     for n in range(1, 6):
         make_user(app, f"client{n}@example.fr", company_name=f"Société {n}")
     assert count_queries(app, admin_client, "/admin/users") == few
+
+
+def test_admin_resets_another_admins_lost_totp(app, admin_client):
+    from tests.fixtures.totp import enrol
+
+    other_id = make_user(app, "collegue@example.fr", role=ROLE_ADMIN)
+    enrol(app, other_id)
+    response = admin_client.post(f"/admin/users/{other_id}/reset-totp")
+    assert response.status_code in (302, 303)
+    other = get_user(app, other_id)
+    assert other.totp_secret_encrypted is None and other.totp_enabled_at is None
+    assert "totp.reset" in logged_actions(app)
+    assert sent_mails(app, "totp_reset", to="collegue@example.fr")
+    login = app.test_client().post(
+        "/auth/login", data={"email": "collegue@example.fr", "password": PASSWORD}
+    )
+    assert login.headers["Location"].endswith("/auth/totp/enroll")
+
+
+def test_admin_cannot_reset_their_own_totp_from_the_list(app, admin_client, auth):
+    admin_client.post(f"/admin/users/{auth.admin_id}/reset-totp")
+    assert get_user(app, auth.admin_id).totp_secret_encrypted is not None
