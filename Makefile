@@ -32,7 +32,7 @@ instance:
 
 run: install instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade
-	FLASK_DEBUG=1 $(FLASK) demo --if-empty
+	FLASK_DEBUG=1 FLASK_PORT=$(PORT) $(FLASK) demo --if-empty
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/test_public.py".
