@@ -360,6 +360,13 @@ class Bench:
         self.options = options
         self.bare_port = bare_port
         self.bare = Result("-", "bare Flask", "-", "/")
+        self.extra_settings = {}
+        for item in options.set:
+            key, _, value = item.partition("=")
+            try:
+                self.extra_settings[key] = json.loads(value)
+            except ValueError:
+                self.extra_settings[key] = value
 
     def load(self, port: int, url: str, headers: dict, seconds: int) -> Run:
         return wrk(port, url, headers, seconds, self.options.connections)
@@ -390,7 +397,7 @@ def bench_backend(bench: Bench, backend: str, database_url: str, workdir: Path) 
     print(f"== Espace Client sur {backend}")
     instance = workdir / f"instance-{backend}"
     instance.mkdir()
-    settings = production_settings(database_url, instance)
+    settings = production_settings(database_url, instance) | bench.extra_settings
     env = environment(settings, instance)
     flask(env, "db", "upgrade")
     flask(env, "demo")
@@ -466,6 +473,13 @@ def parse_args(argv=None):
     )
     parser.add_argument("--pages", nargs="*", help="names of pages in bench/pages.py (all)")
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="extra setting of the served app, e.g. --set RATELIMIT_ENABLED=false",
+    )
+    parser.add_argument(
         "--mariadb-url",
         default=os.environ.get("BENCH_MARIADB_URL", DEFAULT_MARIADB_URL),
         help="MariaDB database given to the benchmark, emptied before and after",
@@ -477,6 +491,7 @@ def main(argv=None) -> int:
     options = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     started = datetime.now(UTC)
+    load_before = os.getloadavg()[0]
     results: list[Result] = []
     skipped = []
     with tempfile.TemporaryDirectory(prefix="espace-client-bench-") as tmp:
@@ -511,8 +526,11 @@ def main(argv=None) -> int:
     machine = f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}"
     header = (
         f"{started:%Y-%m-%d %H:%M} UTC, {machine}; gunicorn 2 sync workers; wrk 2 threads,"
-        f" {options.connections} connections, {options.runs} runs of {options.duration:g} s"
+        f" {options.connections} connections, {options.runs} runs of {options.duration:g} s;"
+        f" load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
+    if bench.extra_settings:
+        header += f"; settings {bench.extra_settings}"
     print()
     print(header)
     print(report)
