@@ -279,18 +279,22 @@ def session_cookie(app, role: str) -> str | None:
 
 
 def settle_cookie(app, page: Page, headers: dict) -> dict:
-    """``headers`` with the session cookie a browser holds after loading ``page`` once.
+    """``headers`` with the session cookie a browser holds after loading ``page`` a few times.
 
-    A first visit stores the CSRF token in the session; measuring with the cookie of before
-    would re-sign and re-send the session on every request, which no browser causes.
+    The first visits change the session (CSRF token, Flask-Login's freshness mark); measuring
+    with the cookie of before would re-sign and re-send the session on every request, which a
+    returning browser does not cause.
     """
     name = app.config["SESSION_COOKIE_NAME"]
-    response = app.test_client(use_cookies=False).get(page.url, headers=headers)
-    for header in response.headers.getlist("Set-Cookie"):
-        cookie = header.split(";", 1)[0]
-        if cookie.startswith(f"{name}="):
-            return {**headers, "Cookie": cookie}
-    return headers
+    client = app.test_client(use_cookies=False)
+    for _ in range(4):
+        response = client.get(page.url, headers=headers)
+        cookies = [c.split(";", 1)[0] for c in response.headers.getlist("Set-Cookie")]
+        session_cookies = [c for c in cookies if c.startswith(f"{name}=")]
+        if not session_cookies:
+            return headers
+        headers = {**headers, "Cookie": session_cookies[-1]}
+    raise SystemExit(f"{page.url} change la session à chaque requête : mesure faussée.")
 
 
 def queries_per_request(app, page: Page, headers: dict) -> tuple[int, int]:
