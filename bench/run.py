@@ -493,7 +493,11 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     options = parse_args(argv)
+    # Ctrl-C raises KeyboardInterrupt even when started in the background (where SIGINT is
+    # ignored); TERM and HUP stop too. Every path goes through the ``finally`` that stops all.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     started = datetime.now(UTC)
     load_before = os.getloadavg()[0]
     results: list[Result] = []
@@ -560,4 +564,4 @@ if __name__ == "__main__":
         sys.exit(main())
     except KeyboardInterrupt:
         stop_all()
-        sys.exit(130)
+        sys.exit("\ninterrompu : serveurs et charges arrêtés.")
