@@ -3,20 +3,29 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
 FLASK := $(BIN)/flask --app app
 
 .PHONY: run test lint format install instance translations bench clean
 
-$(BIN)/flask: pyproject.toml
+# The dependencies are (re)installed when pyproject.toml differs from the copy kept in the venv:
+# by content, not by date, so a fresh checkout or a linked venv does not reinstall for nothing.
+STAMP := $(VENV)/.installed-pyproject.toml
+
+$(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
-	touch $(BIN)/flask
 
-install: $(BIN)/flask translations
+install: $(BIN)/python
+	@cmp -s pyproject.toml $(STAMP) || { \
+	  echo "Installation des dépendances dans $(VENV)..."; \
+	  $(BIN)/pip install -q --upgrade pip && \
+	  $(BIN)/pip install -q -e ".[dev]" && \
+	  cp pyproject.toml $(STAMP); }
+	@$(MAKE) --no-print-directory translations
 
-translations: $(BIN)/flask
-	$(BIN)/pybabel compile -q -d translations -f
+translations:
+	@if [ -d translations ]; then $(BIN)/pybabel compile -q -d translations -f; fi
 
 instance:
 	@mkdir -p instance
@@ -24,11 +33,15 @@ instance:
 
 run: install instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade
-	FLASK_DEBUG=1 $(FLASK) demo --if-empty
+	FLASK_DEBUG=1 FLASK_PORT=$(PORT) $(FLASK) demo --if-empty
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/test_public.py".
+# pytest's exit code 5 (no test collected) is a failure too, with its reason said.
 test: install
-	$(BIN)/pytest -q
+	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test : aucun test collecté (code 5 de pytest)."; fi; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,7 +52,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks of Espace Client: ``make bench`` prints figures; nothing here is a test."""

@@ -1,0 +1,26 @@
+"""The pages ``make bench`` loads. Each area adds its own pages here.
+
+``role`` says who asks for the page: ``"anonymous"``, ``"client"`` (the first demo client) or
+``"admin"`` (the demo admin, second factor passed). ``status`` is the answer the page must give;
+the benchmark checks it before loading, so a redirect to the login page is never measured by
+mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: str
+    role: str = "anonymous"
+    status: int = 200
+
+
+PAGES = [
+    Page("login", "/auth/login"),
+    Page("health", "/health"),
+    Page("client dashboard", "/account", role="client"),
+]

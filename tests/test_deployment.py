@@ -1,0 +1,35 @@
+"""Deployment: the Passenger entry point of o2switch / cPanel serves the app from any directory."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Loads passenger_wsgi.py by its path, as Passenger does, then asks the application for /health.
+PASSENGER = """
+import runpy, sys
+from werkzeug.test import Client
+application = runpy.run_path(sys.argv[1])["application"]
+response = Client(application).get("/health", headers={"X-Forwarded-Proto": "https"})
+print(response.status_code, response.get_data(as_text=True))
+"""
+
+
+def test_passenger_entry_point_serves_the_app_in_production(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FLASK_SECRET_KEY": "passenger-test-key-0123456789-abcdefghijklmnop",
+        "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+        "FLASK_PROXY_FIX_X_PROTO": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PASSENGER, str(ROOT / "passenger_wsgi.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "ok"]
