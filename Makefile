@@ -25,7 +25,7 @@ install: $(BIN)/python
 	@$(MAKE) --no-print-directory translations
 
 translations:
-	@if [ -d translations ]; then $(BIN)/pybabel compile -q -d translations -f; fi
+	@if [ -d translations ]; then $(BIN)/pybabel compile -d translations -f; fi
 
 instance:
 	@mkdir -p instance

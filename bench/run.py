@@ -198,6 +198,7 @@ def production_settings(database_url: str, instance: Path) -> dict:
         "FIELD_ENCRYPTION_KEYS": [secrets.token_urlsafe(32)],
         "MAIL_BACKEND": "file",  # the loaded pages send nothing; never reach a real server
         "MAIL_FILE_DIR": str(instance / "mail"),
+        "MAIL_BASE_URL": "https://espace-client.example.fr",
     }
 
 

@@ -20,6 +20,7 @@ def test_passenger_entry_point_serves_the_app_in_production(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "FLASK_SECRET_KEY": "passenger-test-key-0123456789-abcdefghijklmnop",
+        "FLASK_MAIL_BASE_URL": "https://espace-client.example.fr",
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         "FLASK_PROXY_FIX_X_PROTO": "1",
     }
