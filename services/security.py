@@ -33,13 +33,22 @@ def allow_in_csp(directive: str, *sources: str) -> None:
     extra.setdefault(directive, []).extend(sources)
 
 
+def _render_policy(policy: dict) -> str:
+    return "; ".join(f"{k} {' '.join(v)}" for k, v in policy.items())
+
+
+_BASE_POLICY = _render_policy(BASE_CSP)
+
+
 def content_security_policy() -> str:
     """The policy for the current response: the strict base plus what this page allowed."""
+    if not g.get("csp_extra"):
+        return _BASE_POLICY
     policy = {k: list(v) for k, v in BASE_CSP.items()}
     for directive, sources in g.get("csp_extra", {}).items():
         current = [s for s in policy.get(directive, []) if s != "'none'"]
         policy[directive] = current + [s for s in sources if s not in current]
-    return "; ".join(f"{k} {' '.join(v)}" for k, v in policy.items())
+    return _render_policy(policy)
 
 
 def is_safe_redirect_target(target: str | None) -> bool:

@@ -75,3 +75,15 @@ def test_sqlite_runs_with_wal_and_foreign_keys(app):
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_form_validator_messages_follow_the_language(client):
+    french = client.post("/auth/login", data={"email": "x" * 300, "password": "p"})
+    english = client.post(
+        "/auth/login",
+        data={"email": "x" * 300, "password": "p"},
+        headers={"Accept-Language": "en"},
+    )
+    assert french.status_code == english.status_code == 422
+    assert "ne peut pas contenir plus de 254 caractères" in french.get_data(as_text=True)
+    assert "cannot be longer than 254 characters" in english.get_data(as_text=True)

@@ -12,6 +12,7 @@ import time
 from flask import current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from blueprints.auth import bp
 from models import db, utcnow
@@ -33,7 +34,8 @@ def load_user(identity: str) -> User | None:
     user_id, _, version = identity.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # The client file comes in the same query: nearly every page of a client needs it.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.client)])
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user
