@@ -92,3 +92,11 @@ def test_expired_session_on_htmx_request_gets_hx_redirect(client, auth, htmx):
     age_session(client, login_ago=2 * 60 * MINUTE, seen_ago=2 * 60 * MINUTE)
     response = client.get("/account", headers=htmx)
     assert response.headers["HX-Redirect"].startswith("/auth/login")
+
+
+def test_a_page_seen_again_within_a_minute_sends_no_new_cookie(client, auth):
+    auth.create_client()
+    auth.login()
+    client.get("/account")
+    again = client.get("/account")
+    assert "Set-Cookie" not in again.headers

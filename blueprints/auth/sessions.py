@@ -75,6 +75,9 @@ def renew_session(user: User) -> None:
     session.update(kept)
 
 
+SEEN_AT_RESOLUTION_S = 60
+
+
 def session_expiry(now: float | None = None) -> str | None:
     """Why the current session must close ("absolute" or "idle"), or None while it is valid."""
     now = time.time() if now is None else now
@@ -97,7 +100,10 @@ def enforce_session_lifetime():
         return None
     reason = session_expiry()
     if reason is None:
-        session["seen_at"] = int(time.time())
+        now = int(time.time())
+        # Rewritten at most once a minute: a new cookie on every response costs every page.
+        if now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION_S:
+            session["seen_at"] = now
         return None
     user = current_user._get_current_object()
     log_activity("auth.session_expired", target=user, actor=user, detail={"reason": reason})
