@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 
 from services import limits
 from tests.conftest import PASSWORD
 
-REDIS_URI = "redis://127.0.0.1:6379/4"  # this branch's own Redis database index
+# A Redis database index of its own (emptied by the tests): TEST_REDIS_URL picks another one.
+REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
 
 
 def _storage(uri: str, name: str):
