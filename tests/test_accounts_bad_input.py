@@ -74,7 +74,9 @@ FORMS = {
     "password-check": Form(
         "/auth/register/password-check", {"password": NEW, "email": "a@example.fr"}
     ),
-    "resend-verification": Form("/auth/verify/resend", {"email": "client@example.fr"}),
+    "resend-verification": Form(
+        "/auth/verify/resend", {"email": "client@example.fr"}, kept=("email",)
+    ),
     "reset-request": Form("/auth/reset", {"email": "client@example.fr"}, kept=("email",)),
     "reset-password": Form(
         "/auth/reset/{reset_token}",

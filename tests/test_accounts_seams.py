@@ -271,7 +271,7 @@ def registration_refused(app, response, reason: str):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'value="jeanne@example.fr"' in page and NEW not in page
-    assert 'value="professionnel" checked' in page or "checked" in page
+    assert re.search(r'<input checked[^>]*value="professionnel"', page)  # the choice is kept
     assert count_rows(app, User) == 0 and sent_mails(app) == []
     with app.app_context():
         details = db.session.scalars(
@@ -403,3 +403,53 @@ def test_admin_created_by_another_admin_must_enrol_at_first_login(app, client, a
     assert response.headers["Location"].endswith("/auth/totp/enroll")
     assert client.get("/admin").status_code == 302
     assert count_rows(app, User, User.email_canonical == "second@example.fr") == 1
+
+
+# --- reCAPTCHA only on the two pages that need it -------------------------------------------
+
+GOOGLE = "https://www.google.com/recaptcha/"
+CAPTCHA_PAGES = {"/auth/login": "login", "/auth/register": "register"}
+OTHER_GET_URLS = sorted(
+    {example_url(r) for r in _app.url_map.iter_rules() if "GET" in r.methods}
+    - set(CAPTCHA_PAGES)
+    - {"/static/x"}
+)
+
+
+@pytest.mark.parametrize(("url", "action"), CAPTCHA_PAGES.items())
+def test_recaptcha_loads_on_login_and_register_with_their_action(client, recaptcha, url, action):
+    client.post("/auth/captcha/consent", data={"choice": "accept"})
+    response = client.get(url)
+    assert f'data-action="{action}"' in response.get_data(as_text=True)
+    assert GOOGLE in response.headers["Content-Security-Policy"]
+
+
+def test_recaptcha_loads_nowhere_else(client, recaptcha):
+    client.post("/auth/captcha/consent", data={"choice": "accept"})
+    for url in OTHER_GET_URLS:
+        response = client.get(url)
+        assert GOOGLE not in response.get_data(as_text=True), url
+        assert "google" not in response.headers.get("Content-Security-Policy", ""), url
+
+
+def test_registration_never_makes_an_admin(app, client):
+    client.post("/auth/register", data=registration(role="admin", is_admin="1"))
+    with app.app_context():
+        assert db.session.scalars(sa.select(User.role)).all() == ["client"]
+
+
+def test_a_long_next_does_not_overflow_the_cookie_of_the_code_step(app, client, totp_auth):
+    import secrets
+
+    admin_id = totp_auth.create_admin()
+    response = client.post(
+        "/auth/login",
+        data={
+            "email": ADMIN_EMAIL,
+            "password": PASSWORD,
+            "next": "/admin?" + secrets.token_urlsafe(4000),
+        },
+    )
+    assert response.headers["Location"].endswith("/auth/totp")
+    response = client.post("/auth/totp", data={"code": fresh_code(app, admin_id, TEST_TOTP_SECRET)})
+    assert response.headers["Location"] == "/admin"
