@@ -82,6 +82,10 @@ class Defaults:
     RATELIMIT_RESEND_ACCOUNT = "3 per hour"
     RATELIMIT_TOTP = "10 per minute; 50 per hour"
     RATELIMIT_TOTP_ACCOUNT = "5 per minute; 20 per hour"  # per user of the session
+    # Forms of the security page that take the current password: a stolen session must not
+    # become a way to guess it.
+    RATELIMIT_SECURITY = "10 per minute; 50 per hour"
+    RATELIMIT_SECURITY_ACCOUNT = "5 per minute; 20 per hour"  # per user of the session
     RATELIMIT_PASSWORD_CHECK = "120 per minute"  # noqa: S105 - as-you-type check: generous
     RATELIMIT_CAPTCHA_CHALLENGE = "30 per minute"
 

@@ -26,9 +26,16 @@ def read_password() -> str:
 @click.argument("email")
 def create_admin(email: str) -> None:
     """Create an admin account for EMAIL; the password is asked (or read from stdin)."""
-    from blueprints.auth.rules import canonical_email, password_problems
+    from blueprints.auth.rules import (
+        canonical_email,
+        email_problem,
+        normalize_email,
+        password_problems,
+    )
 
-    email = email.strip()
+    email = normalize_email(email)
+    if len(email) > 254 or email_problem(email):
+        raise click.ClickException(f"Adresse e-mail invalide : {email[:254]!r}.")
     if db.session.scalar(sa.select(User).where(User.email_canonical == canonical_email(email))):
         raise click.ClickException(f"Un compte existe déjà pour {email}.")
     password = read_password()

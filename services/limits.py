@@ -71,6 +71,18 @@ LIMITS = (
     EndpointLimits(
         "auth.totp_verify", "RATELIMIT_TOTP", "RATELIMIT_TOTP_ACCOUNT", account=session_user_key
     ),
+    EndpointLimits(
+        "auth.change_password",
+        "RATELIMIT_SECURITY",
+        "RATELIMIT_SECURITY_ACCOUNT",
+        account=session_user_key,
+    ),
+    EndpointLimits(
+        "auth.change_email",
+        "RATELIMIT_SECURITY",
+        "RATELIMIT_SECURITY_ACCOUNT",
+        account=session_user_key,
+    ),
     EndpointLimits("auth.password_check", "RATELIMIT_PASSWORD_CHECK", methods=None),
     EndpointLimits("auth.captcha_challenge", "RATELIMIT_CAPTCHA_CHALLENGE", methods=None),
 )

@@ -22,6 +22,10 @@ BASE_CSP = {
     "object-src": ["'none'"],
 }
 
+# A longer target is refused: kept in the session during the second factor, it would make the
+# cookie bigger than browsers accept (4 KB), and the login would silently fail.
+MAX_REDIRECT_TARGET = 1024
+
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
@@ -53,7 +57,9 @@ def content_security_policy() -> str:
 
 def is_safe_redirect_target(target: str | None) -> bool:
     """True when ``target`` stays on this site (same scheme and host, no protocol tricks)."""
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+    if not target or len(target) > MAX_REDIRECT_TARGET:
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
         return False
     host_url = urlsplit(request.host_url)
     url = urlsplit(urljoin(request.host_url, target))

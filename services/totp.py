@@ -101,7 +101,8 @@ def normalize_code(code: str | None) -> str:
 def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time-step within the drift window whose code is ``code``, or None."""
     code = normalize_code(code)
-    if not (len(code) == 6 and code.isdigit()):
+    # isdigit() alone accepts "١٢٣٤٥٦" or "²³⁴⁵⁶⁷", which compare_digest cannot compare.
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     step = current_step(now)

@@ -74,21 +74,22 @@ def test_recaptcha_accepted_opens_the_session(app, client, auth, recaptcha):
     assert captcha_failures(app) == []
 
 
+# Replies are made when the test runs: one made at collection would be stale by then.
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
-        (SiteVerifyServer.good_reply(score=0.3), "score"),
-        (SiteVerifyServer.good_reply(score=None), "score"),
-        (SiteVerifyServer.good_reply(action="register"), "action"),
-        (SiteVerifyServer.good_reply(hostname="phishing.example"), "hostname"),
+        (lambda: SiteVerifyServer.good_reply(score=0.3), "score"),
+        (lambda: SiteVerifyServer.good_reply(score=None), "score"),
+        (lambda: SiteVerifyServer.good_reply(action="register"), "action"),
+        (lambda: SiteVerifyServer.good_reply(hostname="phishing.example"), "hostname"),
         (
-            SiteVerifyServer.good_reply(
+            lambda: SiteVerifyServer.good_reply(
                 challenge_ts=iso_utc(datetime.now(UTC) - timedelta(minutes=5))
             ),
             "stale",
         ),
         (
-            {"success": False, "error-codes": ["timeout-or-duplicate"]},
+            lambda: {"success": False, "error-codes": ["timeout-or-duplicate"]},
             "rejected:timeout-or-duplicate",
         ),
     ],
@@ -97,7 +98,7 @@ def test_recaptcha_accepted_opens_the_session(app, client, auth, recaptcha):
 def test_recaptcha_refused_with_message_and_log(app, client, auth, recaptcha, reply, reason):
     auth.create_client()
     choose(client, "accept")
-    recaptcha.reply = reply
+    recaptcha.reply = reply()
     response = login(client, **{"g-recaptcha-response": "token-abc"})
     message = "a expiré" if reason == "stale" else "La vérification anti-robot a échoué"
     assert_refused(app, response, message, reason)

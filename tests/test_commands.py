@@ -1,5 +1,6 @@
 """Commands: create-admin and demo."""
 
+import pytest
 import sqlalchemy as sa
 
 from models import db
@@ -29,6 +30,25 @@ def test_create_admin_refuses_a_duplicate(app, runner):
         args=["create-admin", "CHEF@example.fr"], input="Tres-Long-Mot-De-Passe-42!\n"
     )
     assert result.exit_code != 0 and "existe déjà" in result.output
+
+
+@pytest.mark.parametrize(
+    "email", ["pas-une-adresse", "chef@localhost", "a" * 250 + "@example.fr", "chef\n@example.fr"]
+)
+def test_create_admin_refuses_an_invalid_address(app, runner, email):
+    result = runner.invoke(args=["create-admin", email], input="Tres-Long-Mot-De-Passe-42!\n")
+    assert result.exit_code != 0 and "Adresse e-mail invalide" in result.output
+    assert count_rows(app, User) == 0
+
+
+def test_create_admin_stores_the_address_as_registration_does(app, runner):
+    result = runner.invoke(
+        args=["create-admin", "  Chef@Example.FR "], input="Tres-Long-Mot-De-Passe-42!\n"
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User))
+    assert (admin.email, admin.email_canonical) == ("Chef@example.fr", "chef@example.fr")
 
 
 def test_demo_loads_the_three_categories_once(app, runner):

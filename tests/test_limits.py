@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 
 from services import limits
 from tests.conftest import PASSWORD
 
-REDIS_URI = "redis://127.0.0.1:6379/4"  # this branch's own Redis database index
+# A Redis database index of its own (emptied by the tests): TEST_REDIS_URL picks another one.
+REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
 
 
 def _storage(uri: str, name: str):
@@ -200,3 +203,22 @@ def test_account_key_is_the_canonical_address_hashed(app, first, second, same):
 def test_no_address_no_account_key(app):
     with app.test_request_context(method="POST", data={}):
         assert limits.account_key() == ""
+
+
+@limits_on
+@pytest.mark.settings(RATELIMIT_SECURITY="100 per minute", RATELIMIT_SECURITY_ACCOUNT="3 per hour")
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/auth/security/password", {"current_password": "faux", "password": "x"}),
+        ("/auth/security/email", {"current_password": "faux", "new_email": "n@example.fr"}),
+    ],
+)
+def test_security_forms_limit_guesses_of_the_current_password(client, auth, url, data):
+    auth.create_client()
+    auth.login()
+    statuses = [
+        client.post(url, data=data, environ_base={"REMOTE_ADDR": f"203.0.113.{i}"}).status_code
+        for i in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]

@@ -70,6 +70,7 @@ def test_expired_session_on_htmx_request_answers_hx_redirect(client):
         ("/\\evil.example", False),
         ("javascript:alert(1)", False),
         ("http://localhost/account", True),
+        ("/account?q=" + "x" * 1100, False),  # would overflow the session cookie
     ],
 )
 def test_login_next_only_to_this_site(client, auth, target, allowed):

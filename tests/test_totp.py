@@ -59,7 +59,9 @@ def test_one_step_of_drift_either_side(offset, accepted):
     assert (step == totp.current_step(now) + offset) if accepted else step is None
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", None])
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "1234567", "abcdef", None, "١٢٣٤٥٦", "²³⁴⁵⁶⁷", "１２３４５６"]
+)
 def test_malformed_codes_never_match(typed):
     assert totp.matching_step(TEST_TOTP_SECRET, typed) is None
 

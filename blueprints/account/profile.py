@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
+from models import id_arg
 from services import client_fields
 from services.access import client_required
 from services.dashboard import register_panel
@@ -57,7 +58,7 @@ def profile():
 def profile_history_page():
     """The history of changes to the profile, one page at a time (page or fragment)."""
     client = current_user.client
-    history, next_before = profile_history(client, before=request.args.get("before", type=int))
+    history, next_before = profile_history(client, before=request.args.get("before", type=id_arg))
     return render_page_or_fragment(
         "account/profile_history.html",
         "account/_profile_history.html",

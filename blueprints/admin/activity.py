@@ -13,10 +13,10 @@ from flask import Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from blueprints.admin import bp
-from models import db
+from models import MAX_ID, db
 from models.activity import ActivityLog
 from models.user import User
 from services.access import admin_required
@@ -43,6 +43,15 @@ CSV_COLUMNS = (
 )
 
 
+# Dates outside these bounds cannot be turned into Paris midnights (year 1, year 9999).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def _plausible_day(form, field):
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Saisissez une date entre 1970 et 9998."))
+
+
 class ActivityFilterForm(FlaskForm):
     """The filters of the viewer, read from the query string."""
 
@@ -54,11 +63,13 @@ class ActivityFilterForm(FlaskForm):
     target_type = SelectField(_l("Type de cible"), choices=[], validate_choice=False)
     target_id = IntegerField(
         _l("N° de cible"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Un numéro positif."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Un numéro positif."))],
     )
-    date_from = DateField(_l("Du"), validators=[Optional()])
-    date_to = DateField(_l("Au"), validators=[Optional()])
-    before = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    date_from = DateField(_l("Du"), validators=[Optional(), _plausible_day])
+    date_to = DateField(_l("Au"), validators=[Optional(), _plausible_day])
+    before = IntegerField(
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Un numéro positif."))]
+    )
 
 
 @dataclass
@@ -105,8 +116,8 @@ def paris_midnight_utc(day: date) -> datetime:
 
 def person_ids(person: str) -> list[int]:
     """Account ids meant by ``person``: an id as typed, or the account of an e-mail address."""
-    if person.isdigit():
-        return [int(person)]
+    if person.isascii() and person.isdigit():  # "²" is a digit too, but not a number
+        return [int(person)] if int(person) <= MAX_ID else []
     return list(
         db.session.scalars(sa.select(User.id).where(User.email_canonical == person.lower()))
     )

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from blueprints.admin import bp
 from blueprints.auth.rules import canonical_email, normalize_email
-from models import db
+from models import db, id_arg
 from models.client import CATEGORY_INDIVIDUAL, Client
 from models.user import ROLE_CLIENT, User
 from services.access import admin_required
@@ -97,7 +97,7 @@ def create_client_on_behalf(form: NewClientForm) -> Client:
 def clients():
     """The clients, by name, with live search and keyset pagination (page or fragment)."""
     query = request.args.get("q", "").strip()
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=id_arg)
     rows, next_after = search_clients(query, after, current_app.config["PAGE_SIZE"])
     return render_page_or_fragment(
         "admin/clients.html",

@@ -32,7 +32,7 @@ login_manager.session_protection = "basic"
 def load_user(identity: str) -> User | None:
     """The user of a session, only while the session version in the cookie is current."""
     user_id, _, version = identity.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    if not (user_id.isdecimal() and version.isdecimal()):
         return None
     # The client file comes in the same query: nearly every page of a client needs it.
     user = db.session.get(User, int(user_id), options=[joinedload(User.client)])
@@ -53,9 +53,20 @@ def unauthorized():
     return redirect(target)
 
 
+# Choices of the visitor that survive a new session: nothing that grants anything.
+KEPT_ACROSS_LOGIN = ("locale",)
+
+
+def fresh_session() -> None:
+    """Empty the session (a new login must not inherit anything) but the visitor's choices."""
+    kept = {key: session[key] for key in KEPT_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+
+
 def open_session(user: User, second_factor: bool = False) -> None:
     """Start a fresh session for ``user`` (no fixation) and log it; the caller commits."""
-    session.clear()
+    fresh_session()
     login_user(user)
     session["second_factor"] = second_factor
     session["login_at"] = session["seen_at"] = int(time.time())
@@ -70,7 +81,7 @@ def renew_session(user: User) -> None:
     the absolute lifetime still counts from the real login.
     """
     kept = {key: session.get(key) for key in ("second_factor", "login_at", "seen_at")}
-    session.clear()
+    fresh_session()
     login_user(user)
     session.update(kept)
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, session, url_for
 from flask_login import user_logged_in
 
-from blueprints.auth.sessions import open_session
+from blueprints.auth.sessions import fresh_session, open_session
 from models import db, utcnow
 from models.activity import ActivityLog
 from models.user import User
@@ -34,7 +34,7 @@ def needs_second_factor(user: User) -> bool:
 
 def start_second_factor(user: User, next_url: str | None):
     """The response that sends ``user`` to the code (or enrolment) step, not yet logged in."""
-    session.clear()
+    fresh_session()
     session[PENDING_KEY] = {
         "user_id": user.id,
         "version": user.session_version,
