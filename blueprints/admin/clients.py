@@ -7,7 +7,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -20,6 +19,7 @@ from services.access import admin_required
 from services.activity import log_activity
 from services.client_search import search_clients
 from services.dashboard import panels_for, register_panel
+from services.forms import CleanForm
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
 from services.profile import FIELD_LABELS, category_choices, section_or_404, sections_for
@@ -40,7 +40,7 @@ def _clients_panel(**_context):
 register_panel("admin", "clients", "admin/_panel_clients.html", _clients_panel, order=90)
 
 
-class NewClientForm(FlaskForm):
+class NewClientForm(CleanForm):
     category = SelectField(
         FIELD_LABELS["category"], choices=category_choices, default="particulier"
     )
