@@ -182,7 +182,7 @@ def test_admin_creates_edits_and_deletes_a_device(app, client, admin_for):
 
 def test_admin_view_of_client_devices_is_logged(app, client, admin_for):
     client.get(f"/admin/clients/{admin_for}/devices")
-    (entry,) = actions(app, "client.viewed")
+    (entry,) = actions(app, "admin.client_viewed")
     assert (entry.target_type, entry.target_id) == ("client", admin_for)
 
 

@@ -16,7 +16,7 @@ from models import db
 from models.client import CATEGORY_INDIVIDUAL, Client
 from models.user import ROLE_CLIENT, User
 from services.access import admin_required
-from services.activity import log_activity
+from services.activity import log_activity, log_client_viewed
 from services.client_search import search_clients
 from services.dashboard import panels_for, register_panel
 from services.forms import CleanForm
@@ -128,7 +128,7 @@ def new_client():
 def client(client_id: int):
     """A client's page: every section and every area's panel. Each view is logged."""
     client = db.get_or_404(Client, client_id)
-    log_activity("admin.client_viewed", target=client)
+    log_client_viewed(client.id)
     db.session.commit()
     return render_template(
         "admin/client.html",
@@ -155,7 +155,7 @@ def client_section(client_id: int, name: str):
     """One section of a client as read (the fragment an edit is cancelled to)."""
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
-    log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+    log_client_viewed(client.id, section.name)
     db.session.commit()
     return section_view(client, section, section_links(client))
 
@@ -167,7 +167,7 @@ def edit_client_section(client_id: int, name: str):
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
     if request.method == "GET":
-        log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+        log_client_viewed(client.id, section.name)
         db.session.commit()
     return section_editor(client, section, section_links(client), "admin/client_section_edit.html")
 
