@@ -79,3 +79,22 @@ def test_admin_home_shows_the_panels_of_the_areas_that_exist(app, client, auth):
     for link in re.findall(r'href="(/admin[^"]*)"', page.split('<div class="panels">', 1)[1]):
         assert client.get(link).status_code == 200, link
         assert client.get(link, headers=HTMX).status_code == 200, link
+
+
+def test_every_login_the_demo_prints_works(app, runner, auth, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"démonstration : (\S+)", result.output).group(1)
+    clients = re.findall(r"client : (\S+)", result.output)
+    (admin,) = re.findall(r"administrateur : (\S+)", result.output)
+    asked = []
+    for email in clients:
+        assert auth.login(email=email, password=password).headers["Location"] == "/account"
+        page = html.unescape(client.get("/account").get_data(as_text=True))
+        assert 'id="panel-interventions"' in page and 'id="panel-devices"' in page
+        if 'id="panel-profile"' in page:
+            asked.append(email)
+        auth.logout()
+    assert len(clients) == 3 and asked == [clients[2]], "one demo client shows the profile prompt"
+    response = auth.login(email=admin, password=password)
+    assert response.headers["Location"] == "/auth/totp/enroll"  # the admin sets up the 2FA
