@@ -1,7 +1,8 @@
-"""Rules every form of people's data shares: no invisible control characters, plausible dates.
+"""Rules every form of people's data shares: no invisible control characters, plausible dates,
+ids that a database column can hold.
 
 Forms derive from :class:`CleanForm` instead of ``FlaskForm``; date fields take a
-:class:`PlausibleDate` validator.
+:class:`PlausibleDate` validator; ids read from a query string go through :func:`record_id`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
+
+# The largest id a BIGINT column holds; SQLite's driver overflows beyond (a 500, not a 404).
+MAX_ID = 2**63 - 1
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -81,3 +85,14 @@ class PlausibleDate:
                     last=format_date(self.last, "short"),
                 )
             )
+
+
+def record_id(text: str) -> int:
+    """An id from a query string (``request.args.get("after", type=record_id)``).
+
+    Raises ValueError, so that ``args.get`` answers None, for anything but digits that fit a
+    database id.
+    """
+    if not text.isdigit() or int(text) > MAX_ID:
+        raise ValueError(text)
+    return int(text)

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
+from app import create_app
 from models import db
 from models.user import User
 from services.invitations import invitation_token
-from tests.conftest import HTMX, PASSWORD, make_user
+from tests.conftest import HTMX, PASSWORD, TEST_SECRET_KEY, make_user
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
 
 HOSTILE = {
@@ -232,3 +234,60 @@ def test_line_breaks_are_kept_in_text_areas_but_refused_in_one_line_fields(app, 
             sa.select(Device.notes).where(Device.client_id == values["client"], Device.name == "PC")
         ).one()
     assert notes == "Ligne 1\r\n\tLigne 2"
+
+
+QUERY_PARAMETERS = {
+    "client": [
+        ("/account/profile/history", "before"),
+        ("/account/interventions", "before"),
+    ],
+    "admin": [
+        ("/admin/clients", "q"),
+        ("/admin/clients", "after"),
+        ("/admin/interventions", "status"),
+        ("/admin/interventions", "before"),
+        ("/admin/clients/{client}/interventions", "before"),
+    ],
+}
+
+
+@pytest.mark.parametrize("who", ["client", "admin"])
+def test_hostile_values_in_searches_and_pages_never_fail(app, client, auth, who):
+    values = prepare(app, auth, Form("lists", who, "", {}))
+    problems = []
+    for path, parameter in QUERY_PARAMETERS[who]:
+        url = path.format(**values)
+        for kind, value in {**HOSTILE, "sql": "' OR 1=1 --", "percent": "%_%"}.items():
+            for headers in ({}, HTMX):
+                response = client.get(url, query_string={parameter: value}, headers=headers)
+                if response.status_code != 200:
+                    problems.append(f"{url}?{parameter}={kind}: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
+HUGE_ID_URLS = sorted(
+    {
+        rule.build({a: 99999999999999999999 for a in rule.arguments}, append_unknown=False)[1]
+        for rule in _app.url_map.iter_rules()
+        if rule.arguments
+        and all(isinstance(rule._converters[a], IntegerConverter) for a in rule.arguments)
+    }
+)
+
+
+@pytest.mark.parametrize("who", ["client", "admin"])
+def test_an_id_beyond_any_column_is_404_on_every_route(app, client, auth, who):
+    prepare(app, auth, Form("ids", who, "", {}))
+    assert HUGE_ID_URLS
+    problems = []
+    for url in HUGE_ID_URLS:
+        for method in ("GET", "POST"):
+            status = client.open(url, method=method).status_code
+            if status not in (404, 405):
+                problems.append(f"{method} {url}: {status}")
+    for path, parameter in [("/account/profile/history", "before"), ("/admin/clients", "after")]:
+        status = client.get(path, query_string={parameter: "99999999999999999999"}).status_code
+        if status not in (200, 404):
+            problems.append(f"{path}?{parameter}=huge: {status}")
+    assert not problems, "\n".join(problems)

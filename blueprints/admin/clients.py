@@ -19,7 +19,7 @@ from services.access import admin_required
 from services.activity import log_activity, log_client_viewed
 from services.client_search import search_clients
 from services.dashboard import panels_for, register_panel
-from services.forms import CleanForm
+from services.forms import CleanForm, record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
 from services.profile import FIELD_LABELS, category_choices, section_or_404, sections_for
@@ -97,7 +97,7 @@ def create_client_on_behalf(form: NewClientForm) -> Client:
 def clients():
     """The clients, by name, with live search and keyset pagination (page or fragment)."""
     query = request.args.get("q", "").strip()
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=record_id)
     rows, next_after = search_clients(query, after, current_app.config["PAGE_SIZE"])
     return render_page_or_fragment(
         "admin/clients.html",
