@@ -94,3 +94,28 @@ def test_my_own_records_and_sections_answer(client, auth, setup):
         url = url_for_records(rule, records.me, "contact", "")
         response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200, (url, response.status_code)
+
+
+ADMIN_RULES = sorted(
+    (r for r in _app.url_map.iter_rules() if r.rule == "/admin" or r.rule.startswith("/admin/")),
+    key=lambda r: r.rule,
+)
+
+
+@pytest.mark.parametrize("rule", ADMIN_RULES, ids=[r.rule for r in ADMIN_RULES])
+def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
+    records, _token = setup
+    auth.login()
+    values = {
+        "client_id": records.me.client_id,
+        "device_id": records.me.device_id,
+        "licence_id": records.me.licence_id,
+        "intervention_id": records.me.intervention_id,
+        "user_id": 1,
+        "name": "contact",
+    }
+    url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.open(url, method=method, headers=headers)
+            assert response.status_code == 404, (method, url, headers)
