@@ -380,3 +380,21 @@ def test_admin_client_search_finds_a_client_by_serial_number(app, client, auth):
         "/admin/clients", query_string={"q": "SN-77-XYZ"}, headers={"HX-Request": "true"}
     )
     assert "Serialis" not in missed.get_data(as_text=True)
+
+
+def test_one_query_finds_clients_by_name_and_by_serial_number_each_once(app, client, auth):
+    by_name = client_id_of(app, auth.create_client(last_name="Durand", first_name="Anne"))
+    by_serial = client_id_of(app, auth.create_client("b@example.fr", last_name="Petit"))
+    add_device(app, by_serial, serial="DURAND")
+    add_device(app, by_name, name="Second", serial="AUTRE-1")
+    add_device(app, by_name, name="Troisième", serial="AUTRE-2")
+    auth.create_client("c@example.fr", last_name="Durand", first_name="Zoé")
+    auth.create_admin(enrolled=True)
+    auth.login("admin@example.fr", totp=True)
+    page = client.get("/admin/clients", query_string={"q": "durand"}, headers=HTMX)
+    text = page.get_data(as_text=True)
+    assert text.count(f'/admin/clients/{by_name}"') == 1
+    assert text.count(f'/admin/clients/{by_serial}"') == 1
+    both_words = client.get("/admin/clients", query_string={"q": "durand anne"}, headers=HTMX)
+    assert f'/admin/clients/{by_name}"' in both_words.get_data(as_text=True)
+    assert "c@example.fr" not in both_words.get_data(as_text=True)
