@@ -93,6 +93,6 @@ def record_id(text: str) -> int:
     Raises ValueError, so that ``args.get`` answers None, for anything but digits that fit a
     database id.
     """
-    if not text.isdigit() or int(text) > MAX_ID:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
         raise ValueError(text)
     return int(text)

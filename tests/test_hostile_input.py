@@ -291,3 +291,41 @@ def test_an_id_beyond_any_column_is_404_on_every_route(app, client, auth, who):
         if status not in (200, 404):
             problems.append(f"{path}?{parameter}=huge: {status}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("1", 1),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        ("-1", None),
+        ("1.5", None),
+        ("", None),
+        ("١٢", None),
+        (" 3", None),
+    ],
+)
+def test_record_id_reads_only_ids_a_column_holds(text, read):
+    from werkzeug.datastructures import MultiDict
+
+    from services.forms import record_id
+
+    assert MultiDict({"after": text}).get("after", type=record_id) == read
+
+
+@pytest.mark.parametrize(
+    ("expires_on", "status"),
+    [("1999-12-31", 422), ("2000-01-01", 303), ("2099-12-31", 303), ("2100-01-01", 422)],
+)
+def test_dates_are_plausible_between_2000_and_2099(app, client, auth, expires_on, status):
+    values = prepare(app, auth, Form("licence", "admin", "", {}))
+    response = client.post(
+        f"/admin/clients/{values['client']}/licences/new",
+        data={**LICENCE, "expires_on": expires_on},
+    )
+    assert response.status_code == status
+    if status == 422:
+        assert "Saisissez une date entre le 01/01/2000 et le 31/12/2099" in html.unescape(
+            response.get_data(as_text=True)
+        )
