@@ -49,11 +49,17 @@ def control_problem(field) -> str | None:
 
 
 class CleanForm(FlaskForm):
-    """A form that refuses control characters in its text fields, with a message by the field."""
+    """A form that refuses control characters in its text fields, with a message by the field.
+
+    When what was typed cannot be read at all (a number, a date), only that is said: the range
+    validators that follow would add a second, confusing message about a value that is not there.
+    """
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
+            if field.process_errors:
+                field.errors = list(field.process_errors)
             problem = control_problem(field)
             if problem:
                 field.errors = [*field.errors, problem]

@@ -329,3 +329,20 @@ def test_dates_are_plausible_between_2000_and_2099(app, client, auth, expires_on
         assert "Saisissez une date entre le 01/01/2000 et le 31/12/2099" in html.unescape(
             response.get_data(as_text=True)
         )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("seats", "deux", "Saisissez un nombre entier."),
+        ("expires_on", "31/02/2030", "Saisissez une date valide."),
+    ],
+)
+def test_an_unreadable_value_gets_one_message(app, client, auth, field, value, message):
+    values = prepare(app, auth, Form("licence", "admin", "", {}))
+    response = client.post(
+        f"/admin/clients/{values['client']}/licences/new", data={**LICENCE, field: value}
+    )
+    assert response.status_code == 422
+    errors = re.findall(r'class="error"[^>]*>([^<]*)<', response.get_data(as_text=True))
+    assert [html.unescape(e) for e in errors] == [message]
