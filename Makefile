@@ -51,8 +51,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+BENCH_MARIADB_URL ?= mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4
+
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/admin_search.py
+	$(BIN)/python bench/admin_search.py --database-url "$(BENCH_MARIADB_URL)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

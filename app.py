@@ -7,9 +7,10 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug import routing
 
 import settings
-from models import db
+from models import MAX_ID, db
 from services import dashboard, i18n, limits, mail, navigation, security
 from services.extensions import babel, csrf, limiter, login_manager, migrate
 
@@ -25,6 +26,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+class IntegerConverter(routing.IntegerConverter):
+    """``<int:...>`` in URLs, up to the largest id a database column holds.
+
+    A longer number matches no route (a 404) instead of overflowing SQLite's driver (a 500).
+    Same name as Werkzeug's: code that recognises integer arguments by name keeps working.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Espace Client application.
 
@@ -34,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     test_config = dict(test_config) if test_config is not None else None
     instance_path = test_config.pop("INSTANCE_PATH", None) if test_config else None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_map.converters["int"] = IntegerConverter  # before any route is added
     settings.load(app, test_config)
 
     db.init_app(app)

@@ -61,7 +61,7 @@ DEMO_CLIENTS = [
         "phone": "+33611223344",
         "company_name": "Les Amis du Port",
         "head_office": "Hyères",
-        "head_office_address": "Port Saint-Pierre, 83400 Hyères",
+        # No postal address of the head office: the dashboard asks for it (a demo of the prompt).
         "rna_number": "W833000123",
     },
 ]

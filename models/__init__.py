@@ -65,15 +65,6 @@ def utcnow() -> datetime:
 MAX_ID = 2**63 - 1  # the largest id both databases hold (SQLite INTEGER, MariaDB BIGINT)
 
 
-def id_arg(value: str) -> int:
-    """A row id from a query string (``request.args.get(name, type=id_arg)``): a positive
-    integer the database can compare, else ``ValueError`` (the argument is then ignored)."""
-    number = int(value)
-    if not 0 < number <= MAX_ID:
-        raise ValueError(value)
-    return number
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -74,3 +74,21 @@ def log_activity(
         entry.user_agent = escape_control(agent)[:MAX_USER_AGENT] or None
     db.session.add(entry)
     return entry
+
+
+CLIENT_VIEWED = "admin.client_viewed"
+
+
+def log_client_viewed(client_id: int, section: str | None = None) -> ActivityLog:
+    """Record that the logged-in admin looked at the data of client ``client_id``.
+
+    Every admin page about one client calls it, so that the log answers "who looked at whom,
+    when"; ``section`` says which part (a profile section, "devices", "interventions"...). The
+    caller commits.
+    """
+    return log_activity(
+        CLIENT_VIEWED,
+        target_type="client",
+        target_id=client_id,
+        detail={"section": section} if section else None,
+    )

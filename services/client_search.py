@@ -53,28 +53,39 @@ def _starts_with(column, prefix: str):
     return sa.and_(column >= prefix, column < upper)
 
 
-def matching_clients(text: str):
-    """A condition on ``Client.id``: the clients the query ``text`` finds."""
-    conditions = []
+def matching_client_ids(text: str) -> sa.Select | None:
+    """A SELECT of the ids of the clients the query ``text`` finds, or None for none.
+
+    One set of ids, not an OR of conditions on the client table: MariaDB turns each ``IN``
+    into a semi-join only when they are not OR-ed; OR-ed, it walks every client in name order
+    (200 ms at 100,000 clients for a query that finds one).
+    """
+    parts = []
     terms = query_terms(text)
     if terms:
-        conditions.append(
-            sa.and_(
-                *(
-                    Client.id.in_(
-                        sa.select(ClientSearchTerm.client_id).where(
-                            _starts_with(ClientSearchTerm.term, term)
-                        )
-                    )
-                    for term in terms
-                )
-            )
-        )
+        per_term = [
+            sa.select(ClientSearchTerm.client_id).where(_starts_with(ClientSearchTerm.term, term))
+            for term in terms
+        ]
+        if len(per_term) == 1:
+            parts.append(per_term[0])
+        else:
+            # A subquery of its own: SQLite refuses a parenthesised INTERSECT inside a UNION.
+            both = sa.intersect(*per_term).subquery()
+            parts.append(sa.select(both.c.client_id))
     for extension in CLIENT_SEARCH_EXTENSIONS:
         ids = extension(text)
         if ids is not None:
-            conditions.append(Client.id.in_(ids))
-    return sa.or_(*conditions) if conditions else sa.false()
+            parts.append(ids)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else sa.union(*parts)
+
+
+def matching_clients(text: str):
+    """A condition on ``Client.id``: the clients the query ``text`` finds."""
+    ids = matching_client_ids(text)
+    return Client.id.in_(ids) if ids is not None else sa.false()
 
 
 def search_clients(text: str = "", after: int | None = None, limit: int = 25):
@@ -87,7 +98,11 @@ def search_clients(text: str = "", after: int | None = None, limit: int = 25):
         .limit(limit + 1)
     )
     if (text or "").strip():
-        query = query.where(matching_clients(text))
+        ids = matching_client_ids(text)
+        if ids is None:
+            return [], None
+        found = ids.subquery()
+        query = query.join(found, found.c[0] == Client.id)
     if after is not None:
         key = db.session.scalar(sa.select(Client.sort_key).where(Client.id == after))
         if key is not None:
@@ -99,4 +114,10 @@ def search_clients(text: str = "", after: int | None = None, limit: int = 25):
     return rows[:limit], next_after
 
 
-__all__ = ["CLIENT_SEARCH_EXTENSIONS", "matching_clients", "query_terms", "search_clients"]
+__all__ = [
+    "CLIENT_SEARCH_EXTENSIONS",
+    "matching_client_ids",
+    "matching_clients",
+    "query_terms",
+    "search_clients",
+]

@@ -11,7 +11,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -27,6 +26,7 @@ from models.user import ROLE_ADMIN
 from services import client_fields
 from services.activity import log_activity
 from services.client_fields import FieldError
+from services.forms import CleanForm
 
 PROFILE_UPDATED = "profile.updated"
 HISTORY_PAGE_SIZE = 10
@@ -96,7 +96,7 @@ def _required():
     return DataRequired(_l("Ce champ est obligatoire."))
 
 
-class SectionForm(FlaskForm):
+class SectionForm(CleanForm):
     """A section's form: ``values()`` gives what to store, normalised by the field rules."""
 
     def __init__(self, *args, **kwargs):
@@ -134,6 +134,7 @@ class IdentityForm(SectionForm):
         FIELD_LABELS["birth_date"],
         [Optional()],
         render_kw={"min": "1900-01-01"},
+        invalid_value_message=_l("Saisissez une date valide (jj/mm/aaaa)."),
     )
 
     def validate_birth_date(self, field):

@@ -6,10 +6,10 @@ from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
-from models import id_arg
 from services import client_fields
 from services.access import client_required
 from services.dashboard import register_panel
+from services.forms import record_id
 from services.htmx import render_page_or_fragment
 from services.profile import (
     missing_by_section,
@@ -58,7 +58,9 @@ def profile():
 def profile_history_page():
     """The history of changes to the profile, one page at a time (page or fragment)."""
     client = current_user.client
-    history, next_before = profile_history(client, before=request.args.get("before", type=id_arg))
+    history, next_before = profile_history(
+        client, before=request.args.get("before", type=record_id)
+    )
     return render_page_or_fragment(
         "account/profile_history.html",
         "account/_profile_history.html",

@@ -7,19 +7,19 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from blueprints.admin import bp
 from blueprints.auth.rules import canonical_email, normalize_email
-from models import db, id_arg
+from models import db
 from models.client import CATEGORY_INDIVIDUAL, Client
 from models.user import ROLE_CLIENT, User
 from services.access import admin_required
-from services.activity import log_activity
+from services.activity import log_activity, log_client_viewed
 from services.client_search import search_clients
 from services.dashboard import panels_for, register_panel
+from services.forms import CleanForm, record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
 from services.profile import FIELD_LABELS, category_choices, section_or_404, sections_for
@@ -40,7 +40,7 @@ def _clients_panel(**_context):
 register_panel("admin", "clients", "admin/_panel_clients.html", _clients_panel, order=90)
 
 
-class NewClientForm(FlaskForm):
+class NewClientForm(CleanForm):
     category = SelectField(
         FIELD_LABELS["category"], choices=category_choices, default="particulier"
     )
@@ -97,7 +97,7 @@ def create_client_on_behalf(form: NewClientForm) -> Client:
 def clients():
     """The clients, by name, with live search and keyset pagination (page or fragment)."""
     query = request.args.get("q", "").strip()
-    after = request.args.get("after", type=id_arg)
+    after = request.args.get("after", type=record_id)
     rows, next_after = search_clients(query, after, current_app.config["PAGE_SIZE"])
     return render_page_or_fragment(
         "admin/clients.html",
@@ -128,7 +128,7 @@ def new_client():
 def client(client_id: int):
     """A client's page: every section and every area's panel. Each view is logged."""
     client = db.get_or_404(Client, client_id)
-    log_activity("admin.client_viewed", target=client)
+    log_client_viewed(client.id)
     db.session.commit()
     return render_template(
         "admin/client.html",
@@ -155,7 +155,7 @@ def client_section(client_id: int, name: str):
     """One section of a client as read (the fragment an edit is cancelled to)."""
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
-    log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+    log_client_viewed(client.id, section.name)
     db.session.commit()
     return section_view(client, section, section_links(client))
 
@@ -167,7 +167,7 @@ def edit_client_section(client_id: int, name: str):
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
     if request.method == "GET":
-        log_activity("admin.client_viewed", target=client, detail={"section": section.name})
+        log_client_viewed(client.id, section.name)
         db.session.commit()
     return section_editor(client, section, section_links(client), "admin/client_section_edit.html")
 

@@ -14,11 +14,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.admin import bp
 from blueprints.auth.rules import email_problem, normalize_email
-from models import db, id_arg, utcnow
+from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
 from services.access import admin_required
+from services.forms import record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
@@ -91,7 +92,7 @@ def users():
     """Every account, searchable by address, name or company, with its state and actions."""
     query = request.args.get("q", "").strip()[:MAX_QUERY]
     role = request.args.get("role", "")
-    after = request.args.get("after", type=id_arg)
+    after = request.args.get("after", type=record_id)
     page, next_after = search_accounts(query, role, after, current_app.config["PAGE_SIZE"])
     return render_page_or_fragment(
         "admin/users/list.html",

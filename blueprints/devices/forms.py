@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,6 +23,7 @@ from models.device import (
     PRODUCT_MAX,
     SERIAL_MAX,
 )
+from services.forms import CleanForm, PlausibleDate
 
 NO_DEVICE = 0
 
@@ -32,7 +32,7 @@ def _too_long(limit: int):
     return Length(max=limit, message=_l("%(max)d caractères au plus.", max=limit))
 
 
-class DeviceForm(FlaskForm):
+class DeviceForm(CleanForm):
     name = StringField(
         _l("Nom"),
         validators=[DataRequired(_l("Donnez un nom à l'équipement.")), _too_long(NAME_MAX)],
@@ -52,7 +52,7 @@ class DeviceForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), _too_long(NOTES_MAX)])
 
 
-class LicenceForm(FlaskForm):
+class LicenceForm(CleanForm):
     product = StringField(
         _l("Logiciel"),
         validators=[DataRequired(_l("Indiquez le logiciel.")), _too_long(PRODUCT_MAX)],
@@ -72,7 +72,7 @@ class LicenceForm(FlaskForm):
     )
     expires_on = DateField(
         _l("Date d'expiration"),
-        validators=[Optional()],
+        validators=[Optional(), PlausibleDate()],
         invalid_value_message=_l("Saisissez une date valide."),
     )
     device_id = SelectField(

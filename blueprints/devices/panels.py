@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_login import current_user
 
+from blueprints.devices.rules import clients_may_add_devices
 from models import db
 from models.device import Device, Licence
 from services import dashboard
@@ -33,7 +34,7 @@ def client_panel(**context) -> dict | None:
     client = _client_of(**context)
     if client is None:
         return None
-    return {"client": client, **_counts(client.id)}
+    return {"client": client, "may_add": clients_may_add_devices(), **_counts(client.id)}
 
 
 def admin_client_panel(**context) -> dict | None:

@@ -6,7 +6,7 @@ admins. An object of another client is a 404, for pages and fragments alike.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, render_template, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +30,7 @@ from models import db
 from models.client import Client
 from models.device import Device, Licence
 from services.access import admin_required, client_required
-from services.activity import log_activity
+from services.activity import log_activity, log_client_viewed
 from services.htmx import htmx_redirect, is_fragment_request
 
 
@@ -215,12 +215,19 @@ def account_reveal_licence_key(licence_id: int):
 # ---------------------------------------------------------------- admins, for one client
 
 
+def _log_view_of_form(client_id: int) -> None:
+    """Opening a form about a client's devices shows their data: the view is logged."""
+    if request.method == "GET":
+        log_client_viewed(client_id, "devices")
+        db.session.commit()
+
+
 @bp.get("/admin/clients/<int:client_id>/devices")
 @admin_required
 def admin_devices(client_id: int):
     """The devices and licences of one client; the admin's look is logged."""
     client = db.get_or_404(Client, client_id)
-    log_activity("client.viewed", target=client, detail={"section": "devices"})
+    log_client_viewed(client.id, "devices")
     db.session.commit()  # before loading the lists: a commit expires what it loaded
     devices = db.session.scalars(client_devices_query(client.id)).all()
     licences = db.session.scalars(client_licences_query(client.id)).unique().all()
@@ -234,6 +241,7 @@ def admin_devices(client_id: int):
 def admin_new_device(client_id: int):
     """Add a device to a client."""
     client = db.get_or_404(Client, client_id)
+    _log_view_of_form(client.id)
     form = DeviceForm()
     if form.validate_on_submit():
         device = Device(client_id=client.id, created_by_id=current_user.id)
@@ -259,6 +267,7 @@ def admin_new_device(client_id: int):
 def admin_edit_device(client_id: int, device_id: int):
     """Edit a device; an empty serial number field keeps the stored one."""
     device = device_of_client_or_404(device_id, client_id)
+    _log_view_of_form(client_id)
     form = DeviceForm(obj=device)  # the serial number is never put back in the form
     if form.validate_on_submit():
         _fill_device(device, form)
@@ -309,6 +318,7 @@ def admin_reveal_serial(client_id: int, device_id: int):
 def admin_new_licence(client_id: int):
     """Add a software licence to a client."""
     client = db.get_or_404(Client, client_id)
+    _log_view_of_form(client.id)
     form = LicenceForm(device_choices=device_choices(client.id))
     if form.validate_on_submit():
         licence = Licence(client_id=client.id)
@@ -334,6 +344,7 @@ def admin_new_licence(client_id: int):
 def admin_edit_licence(client_id: int, licence_id: int):
     """Edit a licence; an empty key field keeps the stored key."""
     licence = licence_of_client_or_404(licence_id, client_id)
+    _log_view_of_form(client_id)
     # The key is never put back in the form (the model has no ``licence_key`` attribute).
     form = LicenceForm(obj=licence, device_choices=device_choices(client_id))
     if form.validate_on_submit():

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.interventions.rules import format_duration, parse_duration
 from models.intervention import DESCRIPTION_MAX, KINDS, REPORT_MAX, STATUSES
+from services.forms import CleanForm, PlausibleDate
 
 NO_TECHNICIAN = 0
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -47,12 +48,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class InterventionForm(FlaskForm):
+class InterventionForm(CleanForm):
     starts_at = DateTimeLocalField(
         _l("Date et heure"),
         format=DATETIME_FORMATS,
         # InputRequired, not DataRequired: the latter would hide "invalid date" behind "missing".
-        validators=[InputRequired(_l("Indiquez la date et l'heure de l'intervention."))],
+        validators=[
+            InputRequired(_l("Indiquez la date et l'heure de l'intervention.")),
+            PlausibleDate(),
+        ],
         invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
         description=_l("Heure de Paris."),
     )
@@ -96,7 +100,7 @@ class InterventionForm(FlaskForm):
     ended_at = DateTimeLocalField(
         _l("Date de fin"),
         format=DATETIME_FORMATS,
-        validators=[Optional()],
+        validators=[Optional(), PlausibleDate()],
         invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
         description=_l(
             "Heure de Paris. Laissée vide, elle prend l'heure où l'intervention passe à « Terminée »."

@@ -7,7 +7,7 @@ for pages and fragments alike.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,7 +37,7 @@ from models.device import Device
 from models.intervention import STATUSES, Intervention
 from models.user import ROLE_ADMIN, User
 from services.access import admin_required, client_required
-from services.activity import log_activity
+from services.activity import log_activity, log_client_viewed
 from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 from services.sanitize import sanitize_html
 
@@ -155,6 +155,23 @@ def _apply_form(intervention: Intervention, form: InterventionForm) -> bool:
     return True
 
 
+SECTION = "interventions"
+
+
+def _log_view_of_intervention(intervention_id: int) -> None:
+    """Log the admin's look at an intervention's client (a 404 for no such intervention).
+
+    Logged and committed before the intervention is loaded: a commit expires what it loaded.
+    """
+    client_id = db.session.scalar(
+        sa.select(Intervention.client_id).where(Intervention.id == intervention_id)
+    )
+    if client_id is None:
+        abort(404)
+    log_client_viewed(client_id, SECTION)
+    db.session.commit()
+
+
 @bp.get("/admin/interventions")
 @admin_required
 def admin_interventions():
@@ -178,9 +195,8 @@ def admin_interventions():
 def admin_client_interventions(client_id: int):
     """The interventions of one client; the admin's look is logged."""
     client = db.get_or_404(Client, client_id)
-    if not is_fragment_request():
-        log_activity("client.viewed", target=client, detail={"section": "interventions"})
-        db.session.commit()  # before loading the list: a commit expires what it loaded
+    log_client_viewed(client.id, SECTION)  # every page of the list, fragments too
+    db.session.commit()  # before loading the list: a commit expires what it loaded
     items, next_cursor = client_interventions(client.id, request.args.get("before"), _page_size())
     return render_page_or_fragment(
         "interventions/admin_list.html",
@@ -198,6 +214,9 @@ def admin_client_interventions(client_id: int):
 def admin_new_intervention(client_id: int):
     """Plan (or record) an intervention for a client."""
     client = db.get_or_404(Client, client_id)
+    if request.method == "GET":  # the form lists the client's devices
+        log_client_viewed(client.id, SECTION)
+        db.session.commit()
     form = _form(client.id, technician_id=current_user.id)
     if form.validate_on_submit():
         intervention = Intervention(client_id=client.id, status=None)
@@ -224,7 +243,8 @@ def admin_new_intervention(client_id: int):
 @bp.get("/admin/interventions/<int:intervention_id>")
 @admin_required
 def admin_intervention(intervention_id: int):
-    """One intervention, with its status actions and history."""
+    """One intervention, with its status actions and history; the admin's look is logged."""
+    _log_view_of_intervention(intervention_id)
     intervention = intervention_or_404(intervention_id)
     return render_template(
         "interventions/admin_detail.html", intervention=intervention, form=StatusForm()
@@ -235,6 +255,8 @@ def admin_intervention(intervention_id: int):
 @admin_required
 def admin_edit_intervention(intervention_id: int):
     """Edit an intervention; a status change follows the same rules as the buttons."""
+    if request.method == "GET":
+        _log_view_of_intervention(intervention_id)
     intervention = intervention_or_404(intervention_id)
     form = _form(intervention.client_id, obj=intervention)
     if not form.is_submitted():

@@ -1,0 +1,117 @@
+"""Every admin view of a client's personal data is in the activity log: who looked at whom.
+
+Generated from the URL map: every admin page about one client (its URL names a client or one of
+a client's records) logs, as a page and as an htmx fragment, the admin and the client; every
+reveal of a secret logs the admin and the client whose secret it was.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from models import db
+from models.activity import ActivityLog
+from services.activity import CLIENT_VIEWED
+from tests.conftest import TEST_SECRET_KEY
+
+RECORD_ARGS = {"client_id", "device_id", "licence_id", "intervention_id"}
+REVEALS = ("/serial", "/key")
+
+_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
+ABOUT_ONE_CLIENT = [
+    r
+    for r in _app.url_map.iter_rules()
+    if r.rule.startswith("/admin/") and RECORD_ARGS & set(r.arguments)
+]
+VIEWS = [r for r in ABOUT_ONE_CLIENT if "GET" in r.methods]
+REVEAL_RULES = [r for r in ABOUT_ONE_CLIENT if r.rule.endswith(REVEALS)]
+
+
+def url_of(rule, records) -> str:
+    values = {
+        "client_id": records.client_id,
+        "device_id": records.device_id,
+        "licence_id": records.licence_id,
+        "intervention_id": records.intervention_id,
+        "name": "contact",
+    }
+    assert set(rule.arguments) <= set(values), f"unknown argument in {rule.rule}"
+    return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+
+
+def entries_since(app, last_id: int) -> list[ActivityLog]:
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(ActivityLog).where(ActivityLog.id > last_id).order_by(ActivityLog.id)
+        ).all()
+        db.session.expunge_all()
+        return rows
+
+
+def last_entry_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(ActivityLog.id))) or 0
+
+
+def test_the_suite_covers_every_area_of_the_client_page():
+    endpoints = {r.endpoint for r in VIEWS}
+    assert {
+        "admin.client",
+        "admin.client_section",
+        "admin.edit_client_section",
+        "devices.admin_devices",
+        "devices.admin_edit_device",
+        "devices.admin_edit_licence",
+        "interventions.admin_client_interventions",
+        "interventions.admin_intervention",
+        "interventions.admin_edit_intervention",
+    } <= endpoints
+    assert {r.endpoint for r in REVEAL_RULES} == {
+        "devices.admin_reveal_serial",
+        "devices.admin_reveal_licence_key",
+    }
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "fragment"])
+@pytest.mark.parametrize("rule", VIEWS, ids=[r.rule for r in VIEWS])
+def test_admin_view_of_a_client_is_logged(app, client, auth, two_clients, rule, headers):
+    auth.login(two_clients.admin_email, totp=True)
+    before = last_entry_id(app)
+    response = client.get(url_of(rule, two_clients.other), headers=headers)
+    assert response.status_code in (200, 302), response.status_code
+    views = [e for e in entries_since(app, before) if e.action == CLIENT_VIEWED]
+    assert views, f"{rule.rule} shows a client's data without logging it"
+    assert {(e.actor_id, e.target_type, e.target_id) for e in views} == {
+        (auth_admin_id(app, two_clients.admin_email), "client", two_clients.other.client_id)
+    }
+
+
+@pytest.mark.parametrize("rule", REVEAL_RULES, ids=[r.rule for r in REVEAL_RULES])
+def test_admin_reveal_names_the_admin_and_the_client(app, client, auth, two_clients, rule):
+    auth.login(two_clients.admin_email, totp=True)
+    before = last_entry_id(app)
+    response = client.post(url_of(rule, two_clients.other), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    (entry,) = entries_since(app, before)
+    assert entry.action.endswith("_revealed")
+    assert entry.actor_id == auth_admin_id(app, two_clients.admin_email)
+    assert f"client={two_clients.other.client_id}" in entry.detail
+
+
+def test_a_client_view_log_never_holds_the_data_seen(app, client, auth, two_clients):
+    auth.login(two_clients.admin_email, totp=True)
+    before = last_entry_id(app)
+    client.get(f"/admin/clients/{two_clients.other.client_id}")
+    client.post(
+        f"/admin/clients/{two_clients.other.client_id}/devices/{two_clients.other.device_id}/serial"
+    )
+    logged = " ".join(f"{e.action} {e.detail}" for e in entries_since(app, before))
+    assert "OTHER-9" not in logged
+    assert "autre@example.fr" not in logged
+
+
+def auth_admin_id(app, email: str) -> int:
+    from models.user import User
+
+    with app.app_context():
+        return db.session.scalar(sa.select(User.id).where(User.email_canonical == email))
