@@ -83,6 +83,10 @@ def test_public_pages_fit_a_phone_and_label_their_fields(page):
     assert skip.evaluate("el => el === document.activeElement")
     box = skip.bounding_box()
     assert box and box["x"] >= 0
+    # The language switcher is one button per language, named in its own language.
+    page.get_by_role("button", name="English").click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    assert page.locator("footer [aria-current=true]").get_attribute("lang") == "en"
 
 
 def test_client_pages_fit_a_phone_and_label_their_fields(page, app, auth):
@@ -140,9 +144,13 @@ def test_phone_menu_folds_and_the_logout_stays_visible(page, auth):
     logout = page.get_by_role("button", name="Se déconnecter")
     assert logout.is_visible()
     assert not nav.get_by_role("link", name="Mon profil").is_visible()
-    page.locator("summary", has_text="Menu").click()
+    menu = page.locator("summary", has_text="Menu")
+    menu.click()
     current = nav.locator("[aria-current=page]")
     assert current.inner_text() == "Mes équipements"
+    page.keyboard.press("Escape")  # focus is on the menu button: Escape folds the menu
+    assert not nav.get_by_role("link", name="Mon profil").is_visible()
+    menu.click()
     nav.get_by_role("link", name="Mon profil").click()
     page.wait_for_url("**/account/profile")
     # The page loaded by the menu starts with the menu folded again.
