@@ -11,6 +11,15 @@
     if (cancel) { event.preventDefault(); cancel.click(); }
   });
 
+  // Escape folds the phone menu (a <details>) and gives focus back to its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector(".site-menu[open]");
+    if (!menu || !menu.contains(event.target)) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   // A button with data-confirm asks before its form is sent.
   document.addEventListener("submit", function (event) {
     var form = event.target;
