@@ -31,7 +31,8 @@ def test_in_place_edit_fails_validation_then_is_corrected_and_saved(page, auth):
     error.wait_for()
     assert "numéro" in error.inner_text().lower()
     assert phone.input_value() == "06 12 34"  # the typing is kept
-    assert page.locator("#phone").evaluate("el => el === document.activeElement")
+    # Focus moves to the field in error once htmx has settled the swap.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'phone'")
 
     phone.fill("+44 20 7946 0958")
     page.locator("#profile-contact").get_by_role("button", name="Enregistrer").click()
