@@ -8,7 +8,11 @@
     var editor = event.target.closest && event.target.closest("[data-editor]");
     if (!editor) return;
     var cancel = editor.querySelector("[data-cancel]");
-    if (cancel) { event.preventDefault(); cancel.click(); }
+    if (!cancel) return;
+    event.preventDefault();
+    // A fast Escape can come before htmx has wired the freshly swapped editor: wire it first.
+    if (window.htmx) window.htmx.process(editor);
+    cancel.click();
   });
 
   // Escape folds the phone menu (a <details>) and gives focus back to its button.
