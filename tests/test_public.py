@@ -87,3 +87,19 @@ def test_form_validator_messages_follow_the_language(client):
     assert french.status_code == english.status_code == 422
     assert "ne peut pas contenir plus de 254 caractères" in french.get_data(as_text=True)
     assert "cannot be longer than 254 characters" in english.get_data(as_text=True)
+
+
+def test_mariadb_connections_are_checked_recycled_and_utf8mb4(app):
+    from settings import engine_options
+
+    options = engine_options(
+        {"SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@h/db", "MYSQL_POOL_RECYCLE_S": 280}
+    )
+    assert options["pool_pre_ping"] is True and options["pool_recycle"] == 280
+    assert options["connect_args"]["charset"] == "utf8mb4"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        with app.app_context():
+            charset = db.session.execute(sa.text("SELECT @@character_set_connection")).scalar()
+            assert charset == "utf8mb4"
+            db.session.execute(sa.text("SELECT 1"))
+            assert db.engine.pool._pre_ping is True
