@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from blueprints.interventions.rules import admin_today, client_interventions
+from blueprints.interventions.rules import admin_today, recent_interventions
 from services import dashboard
 
 RECENT = 3
@@ -22,8 +22,7 @@ def client_panel(**context) -> dict | None:
     client = _client_of(**context)
     if client is None:
         return None
-    items, _cursor = client_interventions(client.id, size=RECENT)
-    return {"interventions": items}
+    return {"interventions": recent_interventions(client.id, RECENT)}
 
 
 def admin_panel(**_context) -> dict:
@@ -36,8 +35,7 @@ def admin_client_panel(**context) -> dict | None:
     client = context.get("client")
     if client is None:
         return None
-    items, _cursor = client_interventions(client.id, size=RECENT)
-    return {"client": client, "interventions": items}
+    return {"client": client, "interventions": recent_interventions(client.id, RECENT)}
 
 
 dashboard.register_panel(

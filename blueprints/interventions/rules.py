@@ -204,6 +204,17 @@ def client_interventions(client_id: int, before: str | None = None, size: int = 
     return _newest_first(query, before, size)
 
 
+def recent_interventions(client_id: int, size: int) -> list[Intervention]:
+    """The client's ``size`` latest interventions, without their devices (dashboard panels)."""
+    query = (
+        sa.select(Intervention)
+        .where(Intervention.client_id == client_id)
+        .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
+        .limit(size)
+    )
+    return list(db.session.scalars(query))
+
+
 def all_interventions(status: str | None = None, before: str | None = None, size: int = 25):
     """A page of every client's interventions (admins), optionally of one status."""
     query = _with_relations(sa.select(Intervention)).options(
