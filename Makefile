@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install instance translations bench clean
+.PHONY: run test lint format install instance translations translations-extract bench clean
 
 # The dependencies are (re)installed when pyproject.toml differs from the copy kept in the venv:
 # by content, not by date, so a fresh checkout or a linked venv does not reinstall for nothing.
@@ -26,6 +26,15 @@ install: $(BIN)/python
 
 translations:
 	@if [ -d translations ]; then $(BIN)/pybabel compile -d translations -f; fi
+
+# After adding or changing French strings: re-extract them, merge them into each language's .po
+# (new entries come out empty, never guessed from a similar string), then translate and commit.
+# Locations name the file only, so that moving a line does not rewrite the catalogue.
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	  --ignore-dirs=".venv tests bench migrations .git instance" --add-location=file --sort-output --project="Espace Client" \
+	  --copyright-holder="E.M.P Computer Informatique" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 instance:
 	@mkdir -p instance

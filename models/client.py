@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, not_personal, personal, utcnow
@@ -85,7 +86,7 @@ class Client(Base):
         if self.category != CATEGORY_INDIVIDUAL and self.company_name:
             return self.company_name
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return name or (self.user.email if self.user else f"Client n° {self.id}")
+        return name or (self.user.email if self.user else _("Client n° %(id)s", id=self.id))
 
     def __repr__(self) -> str:
         return f"<Client {self.id} {self.category}>"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.client import Client
@@ -90,7 +90,7 @@ def send_verification_mail(user: User) -> None:
     send_mail(
         user.email,
         "verify_email",
-        _("Confirmez votre adresse e-mail"),
+        _l("Confirmez votre adresse e-mail"),
         locale=user.locale,
         link=link,
         hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"],
@@ -102,7 +102,7 @@ def send_account_exists_mail(user: User) -> None:
     send_mail(
         user.email,
         "account_exists",
-        _("Vous avez déjà un Espace Client"),
+        _l("Vous avez déjà un Espace Client"),
         locale=user.locale,
         login_link=mail_url("auth.login"),
         reset_link=mail_url("auth.reset_request"),
@@ -171,7 +171,7 @@ def record_failed_login(user: User) -> bool:
     send_mail(
         user.email,
         "account_locked",
-        _("Votre Espace Client est temporairement bloqué"),
+        _l("Votre Espace Client est temporairement bloqué"),
         locale=user.locale,
         minutes=minutes,
         max_failures=current_app.config["LOGIN_MAX_FAILURES"],
@@ -230,7 +230,7 @@ def send_reset_mail(user: User, by: User | None = None) -> None:
     send_mail(
         user.email,
         "reset_password",
-        _("Réinitialisation de votre mot de passe"),
+        _l("Réinitialisation de votre mot de passe"),
         locale=user.locale,
         link=link,
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
@@ -257,7 +257,7 @@ def send_password_changed_mail(user: User) -> None:
     send_mail(
         user.email,
         "password_changed",
-        _("Votre mot de passe a été modifié"),
+        _l("Votre mot de passe a été modifié"),
         locale=user.locale,
         reset_link=mail_url("auth.reset_request"),
     )
@@ -279,7 +279,7 @@ def request_email_change(user: User, new_email: str) -> None:
     send_mail(
         new_email,
         "email_change_confirm",
-        _("Confirmez votre nouvelle adresse e-mail"),
+        _l("Confirmez votre nouvelle adresse e-mail"),
         locale=user.locale,
         link=link,
         hours=hours,
@@ -287,7 +287,7 @@ def request_email_change(user: User, new_email: str) -> None:
     send_mail(
         user.email,
         "email_change_notice",
-        _("Changement d'adresse e-mail demandé"),
+        _l("Changement d'adresse e-mail demandé"),
         locale=user.locale,
         new_email=new_email,
         hours=hours,
@@ -352,7 +352,7 @@ def invite_admin(email: str, by: User) -> User:
     send_mail(
         user.email,
         "admin_invitation",
-        _("Votre accès administrateur à l'Espace Client"),
+        _l("Votre accès administrateur à l'Espace Client"),
         link=link,
         hours=current_app.config["INVITATION_MAX_AGE_HOURS"],
         inviter=by.email,

@@ -7,7 +7,7 @@ works once: it is dead as soon as the account has a password.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from models import db, utcnow
@@ -57,7 +57,7 @@ def send_invitation(user: User) -> None:
     send_mail(
         user.email,
         "client_invitation",
-        _(
+        _l(
             "Votre Espace Client %(company)s vous attend",
             company=current_app.config["COMPANY_NAME"],
         ),

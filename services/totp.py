@@ -24,6 +24,7 @@ import segno
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from models import db, utcnow
@@ -291,7 +292,7 @@ def reset_totp(user: User, by: User | None) -> None:
     send_mail(
         user.email,
         "totp_reset",
-        _("Votre double authentification a été réinitialisée"),
+        _l("Votre double authentification a été réinitialisée"),
         locale=user.locale,
         user=user,
         by=by,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -147,7 +148,8 @@ def register():
             form.password.data,
             form.category.data,
             newsletter=form.newsletter.data,
-            locale=session.get("locale"),
+            # The language the visitor reads now (chosen, else the browser's): mails follow it.
+            locale=str(get_locale()),
         )
         accounts.send_verification_mail(user)
     db.session.commit()
