@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -88,15 +88,14 @@ def _set_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    from flask import current_app
-
     if not (current_app.debug or current_app.testing) or current_app.config.get("FORCE_HSTS"):
         headers.setdefault(
             "Strict-Transport-Security",
             f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains",
         )
-    private = current_user.is_authenticated or g.get("no_store")
-    if private and not request.path.startswith("/static/"):
+    # Static files are public: checking them would load the account for every stylesheet.
+    is_static = request.endpoint == "static"
+    if not is_static and (g.get("no_store") or current_user.is_authenticated):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response

@@ -124,3 +124,10 @@ def test_csrf_token_in_header_is_accepted(client, auth):
         headers={"X-CSRFToken": token, **HTMX},
     )
     assert response.status_code == 422
+
+
+def test_static_files_of_a_logged_in_client_touch_no_database(client, auth, queries):
+    auth.create_client()
+    auth.login()
+    client.get("/account")
+    assert queries.count(lambda: client.get("/static/css/app.css").close()) == 0
