@@ -89,8 +89,9 @@ def _template_i18n() -> dict:
     callables = getattr(translations, "_jinja_callables", None)
     if callables is None:
         callables = translations._jinja_callables = _jinja_gettext_of(translations)
+    locale = str(get_locale() or "fr")
     return {
-        "current_locale": lambda: str(get_locale() or "fr"),
+        "current_locale": lambda: locale,
         "gettext": callables["gettext"],
         "ngettext": callables["ngettext"],
     }
