@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jinja2 import pass_context
+from markupsafe import Markup
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -43,12 +46,17 @@ def panels_for(audience: str, **context) -> list[tuple[Panel, dict]]:
     return shown
 
 
-def render_panel(panel: Panel, data: dict):
-    """The HTML of one panel: its template gets ``panel``, ``data`` and each key of ``data``."""
-    from flask import render_template
-    from markupsafe import Markup
+@pass_context
+def render_panel(context, panel: Panel, data: dict):
+    """The HTML of one panel: its template gets ``panel``, ``data`` and each key of ``data``.
 
-    return Markup(render_template(panel.template, panel=panel, data=data, **data))  # noqa: S704
+    Rendered with the page's context (what the view passed, the request, the current user, the
+    context processors' values) rather than through ``render_template``, which would run every
+    context processor again for each panel.
+    """
+    template = context.environment.get_template(panel.template)
+    variables = {**context.parent, "panel": panel, "data": data, **data}
+    return Markup(template.render(variables))  # noqa: S704
 
 
 def init_app(app) -> None:

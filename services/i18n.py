@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import support
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 
@@ -42,19 +53,78 @@ def _share_wtforms_translations() -> None:
     request.wtforms_translations = translations
 
 
+def _jinja_gettext_of(translations) -> dict:
+    """``gettext`` and ``ngettext`` for templates, bound to ``translations``, as Jinja's own.
+
+    Flask-Babel's template callables look the request's catalogue up again at every ``_()``
+    (a page of the client space has dozens); these resolve it once per rendered template. They
+    behave as Jinja's "newstyle" callables: the result is always %-formatted with the keyword
+    arguments (``num`` defaults to the count) and marked safe before formatting, so that the
+    arguments are escaped.
+    """
+
+    @pass_context
+    def gettext(context, string, **variables):
+        rv = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does
+        return rv % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        rv = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+def _template_i18n() -> dict:
+    """Context of every template: the current locale and the request's catalogue's callables."""
+    translations = get_translations()
+    # Flask-Babel keeps each language's catalogue for the life of the process: its callables
+    # are made once and kept on it.
+    callables = getattr(translations, "_jinja_callables", None)
+    if callables is None:
+        callables = translations._jinja_callables = _jinja_gettext_of(translations)
+    locale = str(get_locale() or "fr")
+    return {
+        "current_locale": lambda: locale,
+        "gettext": callables["gettext"],
+        "ngettext": callables["ngettext"],
+    }
+
+
+@lru_cache(maxsize=4096)
+def _formatted(formatter, value, fmt: str, locale, tzinfo) -> str:
+    """``formatter(value, fmt)`` as written in ``locale`` and ``tzinfo``, the request's own.
+
+    Formatting a date through Babel is slow and a page shows the same dates on every visit;
+    ``locale`` and ``tzinfo`` are what ``formatter`` reads from the request, so the result
+    depends on nothing else than the key.
+    """
+    return formatter(value, fmt)
+
+
 def register_filters(app) -> None:
     """Jinja filters for dates and amounts in the visitor's language and the Paris time zone."""
 
     app.before_request(_share_wtforms_translations)
-    app.context_processor(lambda: {"current_locale": lambda: str(get_locale() or "fr")})
+    app.context_processor(_template_i18n)
 
     @app.template_filter("datetime")
     def _datetime(value, fmt="medium"):
-        return format_datetime(value, fmt) if value else ""
+        if not value:
+            return ""
+        return _formatted(format_datetime, value, fmt, get_locale(), get_timezone())
 
     @app.template_filter("date")
     def _date(value, fmt="medium"):
-        return format_date(value, fmt) if value else ""
+        if not value:
+            return ""
+        return _formatted(format_date, value, fmt, get_locale(), get_timezone())
 
     @app.template_filter("euros")
     def _euros(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,6 +26,9 @@ MENU = [
 ]
 
 
+MENU_CACHE_SIZE = 1000
+
+
 def audience() -> str:
     if not current_user.is_authenticated:
         return "anonymous"
@@ -32,16 +36,25 @@ def audience() -> str:
 
 
 def menu_items() -> list[dict]:
-    """The entries of the menu for the current visitor, with the current one marked."""
+    """The entries of the menu for the current visitor, with the current one marked.
+
+    Built once per process for each (audience, language, current page, root of the URLs): the
+    menu depends on nothing else, and every page shows it.
+    """
     who = audience()
-    items = []
-    for endpoint, label, for_whom in MENU:
-        if for_whom != who or endpoint not in current_app.view_functions:
-            continue
-        items.append(
-            {"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
-        )
-    return items
+    key = (who, str(get_locale()), request.endpoint, request.script_root)
+    cache = current_app.extensions.setdefault("espace_client_menu", {})
+    items = cache.get(key)
+    if items is None:
+        if len(cache) >= MENU_CACHE_SIZE:  # bounded whatever the server is sent
+            cache.clear()
+        items = cache[key] = [
+            {"url": url_for(endpoint), "label": str(label), "current": request.endpoint == endpoint}
+            for endpoint, label, for_whom in MENU
+            if for_whom == who and endpoint in current_app.view_functions
+        ]
+    # A copy: a template that changes its list must not change the next page's menu.
+    return [dict(item) for item in items]
 
 
 def init_app(app) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from flask import current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -28,14 +29,20 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+# Built once: every request of a logged-in visitor runs it. The client file comes in the same
+# query: nearly every page of a client needs it.
+_USER_WITH_CLIENT = (
+    sa.select(User).options(joinedload(User.client)).where(User.id == sa.bindparam("user_id"))
+)
+
+
 @login_manager.user_loader
 def load_user(identity: str) -> User | None:
     """The user of a session, only while the session version in the cookie is current."""
     user_id, _, version = identity.partition(":")
     if not (user_id.isdecimal() and version.isdecimal()):
         return None
-    # The client file comes in the same query: nearly every page of a client needs it.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.client)])
+    user = db.session.scalar(_USER_WITH_CLIENT, {"user_id": int(user_id)})
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user

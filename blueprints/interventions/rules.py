@@ -204,15 +204,18 @@ def client_interventions(client_id: int, before: str | None = None, size: int = 
     return _newest_first(query, before, size)
 
 
+# Built once: the dashboard runs it on every visit.
+_RECENT = (
+    sa.select(Intervention)
+    .where(Intervention.client_id == sa.bindparam("client_id"))
+    .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
+    .limit(sa.bindparam("size", type_=sa.Integer))
+)
+
+
 def recent_interventions(client_id: int, size: int) -> list[Intervention]:
     """The client's ``size`` latest interventions, without their devices (dashboard panels)."""
-    query = (
-        sa.select(Intervention)
-        .where(Intervention.client_id == client_id)
-        .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
-        .limit(size)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_RECENT, {"client_id": client_id, "size": size}))
 
 
 def all_interventions(status: str | None = None, before: str | None = None, size: int = 25):
