@@ -159,6 +159,7 @@ def write_instance_config(path: str | os.PathLike) -> None:
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"FIELD_ENCRYPTION_KEYS = [{secrets.token_urlsafe(32)!r}]\n"
         "MAIL_BACKEND = 'file'\n"
+        f"MAIL_BASE_URL = 'http://127.0.0.1:{os.environ.get('PORT') or 5000}'\n"
         "CAPTCHA_PROVIDER = 'altcha'\n",
         encoding="utf-8",
     )

@@ -83,3 +83,17 @@ def test_command_line_refusal_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert "refuse de démarrer" in result.stderr
+
+
+def test_instance_config_written_by_make_run_passes_the_production_checks(tmp_path):
+    from settings import write_instance_config
+
+    write_instance_config(tmp_path / "instance" / "config.py")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
+    assert app.config["MAIL_BASE_URL"].startswith("http://127.0.0.1:")
+    assert app.config["CAPTCHA_PROVIDER"] == "altcha"
