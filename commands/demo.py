@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from models import db, utcnow
@@ -66,8 +67,16 @@ DEMO_CLIENTS = [
     },
 ]
 
-# Later areas append functions here that add their own demo records for the clients made above.
-DEMO_STEPS: list = []
+# app.extensions[DEMO_STEPS]: functions ``step(admin=, clients=)`` that add an area's own demo
+# records for the clients made here, in the order the areas' blueprints were registered.
+DEMO_STEPS = "demo_steps"
+
+
+def register_demo_step(app: Flask, step: Callable[..., None]) -> None:
+    """Let ``flask demo`` on ``app`` run ``step`` after the admin and clients are made (once)."""
+    steps = app.extensions.setdefault(DEMO_STEPS, [])
+    if step not in steps:
+        steps.append(step)
 
 
 def database_is_empty() -> bool:
@@ -100,7 +109,7 @@ def load_demo_data() -> dict:
         db.session.add(client)
         clients.append(client)
     db.session.flush()
-    for step in DEMO_STEPS:
+    for step in current_app.extensions.get(DEMO_STEPS, ()):
         step(admin=admin, clients=clients)
     db.session.commit()
     return {"admin": DEMO_ADMIN, "clients": [c.user.email for c in clients]}

@@ -1,9 +1,9 @@
 """The admin's client search: by words of the name, e-mail, company, phone or SIREN/SIRET.
 
 Every word typed must start a word the client is indexed under (``models.client_search``).
-Other areas extend the search through :data:`CLIENT_SEARCH_EXTENSIONS` (serial numbers, for
-instance): each function receives the raw query and returns a ``SELECT`` of client ids that match,
-or None; a client matching any of them is found too. Results come in pages ordered by name, with
+Other areas extend the search with :func:`register_search_extension` on the app that registers
+their blueprint (serial numbers, for instance): each function receives the raw query and returns
+a ``SELECT`` of client ids that match, or None; a client matching any of them is found too. Results come in pages ordered by name, with
 keyset pagination (``after`` = the last client id of the previous page).
 """
 
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy.orm import contains_eager
 
 from models import db
@@ -20,11 +21,18 @@ from models.client import Client
 from models.client_search import ClientSearchTerm, fold, words
 
 SearchExtension = Callable[[str], sa.Select | None]
-CLIENT_SEARCH_EXTENSIONS: list[SearchExtension] = []
+EXTENSION = "client_search_extensions"  # app.extensions[EXTENSION]: list of SearchExtension
 
 MAX_QUERY_LENGTH = 100
 MAX_WORDS = 6
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def register_search_extension(app: Flask, extension: SearchExtension) -> None:
+    """Let ``app``'s client search also find the clients ``extension`` returns (once)."""
+    extensions = app.extensions.setdefault(EXTENSION, [])
+    if extension not in extensions:
+        extensions.append(extension)
 
 
 def query_terms(text: str) -> list[str]:
@@ -73,7 +81,7 @@ def matching_client_ids(text: str) -> sa.Select | None:
             # A subquery of its own: SQLite refuses a parenthesised INTERSECT inside a UNION.
             both = sa.intersect(*per_term).subquery()
             parts.append(sa.select(both.c.client_id))
-    for extension in CLIENT_SEARCH_EXTENSIONS:
+    for extension in current_app.extensions.get(EXTENSION, ()):
         ids = extension(text)
         if ids is not None:
             parts.append(ids)
@@ -115,9 +123,9 @@ def search_clients(text: str = "", after: int | None = None, limit: int = 25):
 
 
 __all__ = [
-    "CLIENT_SEARCH_EXTENSIONS",
     "matching_client_ids",
     "matching_clients",
     "query_terms",
+    "register_search_extension",
     "search_clients",
 ]

@@ -1,7 +1,8 @@
 """Panels of the client dashboard and of the admin home: each area plugs its own in.
 
-An area registers a panel with :func:`register_panel`; the page renders every registered panel in
-order without knowing the areas. ``loader`` returns the template context of the panel, or None to
+An area registers a panel on the app with :func:`register_panel` (from its blueprint's
+``record_once``, so that each app built in a process holds its own panels); the page renders every
+panel of the current app in order without knowing the areas. ``loader`` returns the template context of the panel, or None to
 hide it; it must run a fixed number of queries. Audiences and what their loaders receive:
 
 - ``"client"``: the client dashboard ``/account``; ``client=`` the current client;
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import Flask, current_app
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -28,18 +30,25 @@ class Panel:
     order: int = 100
 
 
-_PANELS: dict[str, dict[str, Panel]] = {"client": {}, "admin": {}, "admin_client": {}}
+AUDIENCES = ("client", "admin", "admin_client")
+EXTENSION = "dashboard_panels"  # app.extensions[EXTENSION][audience][name] = Panel
 
 
-def register_panel(audience: str, name: str, template: str, loader, order: int = 100) -> None:
-    """Add (or replace) the panel ``name`` on the ``audience`` page ("client", "admin", "admin_client")."""
-    _PANELS[audience][name] = Panel(name, template, loader, order)
+def register_panel(
+    app: Flask, audience: str, name: str, template: str, loader, order: int = 100
+) -> None:
+    """Add (or replace) the panel ``name`` on ``app``'s ``audience`` page (one of AUDIENCES)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"Unknown dashboard audience {audience!r}: one of {AUDIENCES}")
+    panels = app.extensions.setdefault(EXTENSION, {audience: {} for audience in AUDIENCES})
+    panels[audience][name] = Panel(name, template, loader, order)
 
 
 def panels_for(audience: str, **context) -> list[tuple[Panel, dict]]:
-    """The panels to show, in order, each with the context its loader returned."""
+    """The panels of the current app to show, in order, each with what its loader returned."""
+    registered = current_app.extensions.get(EXTENSION, {}).get(audience, {})
     shown = []
-    for panel in sorted(_PANELS[audience].values(), key=lambda p: (p.order, p.name)):
+    for panel in sorted(registered.values(), key=lambda p: (p.order, p.name)):
         data = panel.loader(**context)
         if data is not None:
             shown.append((panel, data))

@@ -132,7 +132,8 @@ def test_other_areas_extend_the_search(app, client, admin, three_clients, monkey
     def by_serial(text):
         return sa.select(sa.literal(smith)) if text == "SN-42" else None
 
-    monkeypatch.setattr(client_search, "CLIENT_SEARCH_EXTENSIONS", [by_serial])
+    monkeypatch.setitem(app.extensions, client_search.EXTENSION, [])
+    client_search.register_search_extension(app, by_serial)
     assert names_found(client, "SN-42") == {"Smith"}
     assert names_found(client, "moreau") == {"Moreau"}
 
@@ -185,8 +186,9 @@ def test_client_page_shows_every_section_and_logs_the_view(app, client, admin, t
 def test_client_page_renders_panels_plugged_in_by_other_areas(
     app, client, admin, three_clients, monkeypatch
 ):
-    monkeypatch.setitem(dashboard._PANELS, "admin_client", {})
+    monkeypatch.setitem(app.extensions[dashboard.EXTENSION], "admin_client", {})
     dashboard.register_panel(
+        app,
         "admin_client",
         "devices",
         "admin/_panel_clients.html",

@@ -8,7 +8,6 @@ from flask_login import current_user
 from blueprints.account import bp
 from services import client_fields
 from services.access import client_required
-from services.dashboard import register_panel
 from services.forms import record_id
 from services.htmx import render_page_or_fragment
 from services.profile import (
@@ -28,13 +27,10 @@ def _phone_filter(value):
     return client_fields.format_phone(value)
 
 
-def _profile_panel(client, **_context):
+def profile_panel(client, **_context):
     """The dashboard asks, politely, for the required data still missing."""
     missing = missing_by_section(client)
     return {"missing": missing} if missing else None
-
-
-register_panel("client", "profile", "account/_panel_profile.html", _profile_panel, order=10)
 
 
 @bp.get("/profile")

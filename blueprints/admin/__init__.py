@@ -1,7 +1,17 @@
 """The company's administration: clients, accounts, activity log."""
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("admin", __name__)
 
 from blueprints.admin import activity, clients, routes, users  # noqa: E402,F401
+from services.dashboard import register_panel  # noqa: E402
+
+
+@bp.record_once
+def _plug_into_the_app(state: BlueprintSetupState) -> None:
+    """On the app that registers the area: the clients panel of the admin home."""
+    register_panel(
+        state.app, "admin", "clients", "admin/_panel_clients.html", clients.clients_panel, 90
+    )

@@ -18,7 +18,7 @@ from models.user import ROLE_CLIENT, User
 from services.access import admin_required
 from services.activity import log_activity, log_client_viewed
 from services.client_search import search_clients
-from services.dashboard import panels_for, register_panel
+from services.dashboard import panels_for
 from services.forms import CleanForm, record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
@@ -26,7 +26,7 @@ from services.profile import FIELD_LABELS, category_choices, section_or_404, sec
 from services.profile_editor import SectionLinks, section_editor, section_view
 
 
-def _clients_panel(**_context):
+def clients_panel(**_context):
     """Admin home: how many clients, and how many have not yet accepted their invitation."""
     total, pending = db.session.execute(
         sa.select(
@@ -35,9 +35,6 @@ def _clients_panel(**_context):
         ).outerjoin(Client.user)
     ).one()
     return {"total": total, "pending": pending}
-
-
-register_panel("admin", "clients", "admin/_panel_clients.html", _clients_panel, order=90)
 
 
 class NewClientForm(CleanForm):

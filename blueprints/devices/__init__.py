@@ -1,7 +1,18 @@
 """Devices (périphériques) and software licences of clients, with their encrypted identifiers."""
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("devices", __name__)
 
-from blueprints.devices import panels, routes, search  # noqa: E402,F401
+from blueprints.devices import demo, panels, routes, rules  # noqa: E402,F401
+from commands.demo import register_demo_step  # noqa: E402
+from services.client_search import register_search_extension  # noqa: E402
+
+
+@bp.record_once
+def _plug_into_the_app(state: BlueprintSetupState) -> None:
+    """On the app that registers the area: its panels, the search by serial, its demo data."""
+    panels.register_panels(state.app)
+    register_search_extension(state.app, rules.find_client_ids_by_serial)
+    register_demo_step(state.app, demo.add_demo_devices)

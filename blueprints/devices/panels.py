@@ -52,7 +52,11 @@ def admin_client_panel(**context) -> dict | None:
     return {"client": client, **_counts(client.id)}
 
 
-dashboard.register_panel("client", "devices", "devices/_panel_client.html", client_panel, 30)
-dashboard.register_panel(
-    "admin_client", "devices", "devices/_panel_admin_client.html", admin_client_panel, 40
-)
+def register_panels(app) -> None:
+    """The devices panels, on the client dashboard and the admin client page of ``app``."""
+    dashboard.register_panel(
+        app, "client", "devices", "devices/_panel_client.html", client_panel, 30
+    )
+    dashboard.register_panel(
+        app, "admin_client", "devices", "devices/_panel_admin_client.html", admin_client_panel, 40
+    )

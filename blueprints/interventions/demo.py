@@ -1,14 +1,14 @@
-"""Demo data of devices, licences and interventions for the demo clients."""
+"""Demo data of interventions for the demo clients: one in each status."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from blueprints.devices.rules import set_licence_key, set_serial_number
+import sqlalchemy as sa
+
 from blueprints.interventions.rules import record_status
-from commands.demo import DEMO_STEPS
 from models import db, utcnow
-from models.device import Device, Licence
+from models.device import Device
 from models.intervention import (
     STATUS_CANCELLED,
     STATUS_DONE,
@@ -16,20 +16,6 @@ from models.intervention import (
     STATUS_PLANNED,
     Intervention,
 )
-
-# (name, type, model, serial number) per demo client, in the order of commands.demo.DEMO_CLIENTS.
-DEMO_DEVICES = [
-    [
-        ("PC portable de Marie", "laptop", "Lenovo ThinkPad E14", "PF3K9XZ2"),
-        ("Imprimante du salon", "printer", "HP OfficeJet 8012e", "TH1A2B3C4D"),
-        ("Box internet", "internet_box", "Livebox 6", "LB6-0042-7781"),
-    ],
-    [
-        ("Poste de l'accueil", "desktop", "Dell OptiPlex 7010", "7GH2JK3"),
-        ("Serveur de fichiers", "nas", "Synology DS923+", "2280QBR012345"),
-    ],
-    [("Ordinateur de l'association", "laptop", "Acer Aspire 5", "NXA1BEF00412345")],
-]
 
 DEMO_INTERVENTIONS = [
     # (days from today, hour, kind, status, minutes, description, report)
@@ -56,27 +42,20 @@ DEMO_INTERVENTIONS = [
 ]
 
 
-def add_demo_devices_and_interventions(admin, clients) -> None:
-    """Devices with serial numbers, a licence and one intervention in each status."""
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
-    for client, devices in zip(clients, DEMO_DEVICES, strict=False):
-        made = []
-        for name, kind, model, serial in devices:
-            device = Device(
-                client_id=client.id, name=name, type=kind, model=model, created_by_id=admin.id
-            )
-            set_serial_number(device, serial)
-            db.session.add(device)
-            made.append(device)
-        licence = Licence(
-            client_id=client.id,
-            product="Microsoft 365 Business Standard",
-            seats=len(made),
-            expires_on=date.today() + timedelta(days=200),
-            device=made[0],
+def _first_device(client_id: int) -> list[Device]:
+    """The client's first device as a list (empty when the devices area made none)."""
+    return list(
+        db.session.scalars(
+            sa.select(Device).where(Device.client_id == client_id).order_by(Device.id).limit(1)
         )
-        set_licence_key(licence, "VK7JG-NPHTM-C97JM-9MPGT-3V66T")
-        db.session.add(licence)
+    )
+
+
+def add_demo_interventions(admin, clients) -> None:
+    """One intervention in each status for each client, on the client's first device."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for client in clients:
+        first_device = _first_device(client.id)
         for days, hour, kind, status, minutes, description, report in DEMO_INTERVENTIONS:
             starts_at = (now + timedelta(days=days)).replace(hour=hour)
             intervention = Intervention(
@@ -91,7 +70,7 @@ def add_demo_devices_and_interventions(admin, clients) -> None:
                 ended_at=starts_at + timedelta(minutes=minutes or 60)
                 if status == STATUS_DONE
                 else None,
-                devices=made[:1],
+                devices=first_device,
             )
             intervention.events = []
             if status != STATUS_PLANNED:
@@ -102,6 +81,3 @@ def add_demo_devices_and_interventions(admin, clients) -> None:
             else:
                 record_status(intervention, None, admin)
             db.session.add(intervention)
-
-
-DEMO_STEPS.append(add_demo_devices_and_interventions)

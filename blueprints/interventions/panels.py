@@ -38,16 +38,19 @@ def admin_client_panel(**context) -> dict | None:
     return {"client": client, "interventions": recent_interventions(client.id, RECENT)}
 
 
-dashboard.register_panel(
-    "client", "interventions", "interventions/_panel_client.html", client_panel, 20
-)
-dashboard.register_panel(
-    "admin", "interventions", "interventions/_panel_admin.html", admin_panel, 20
-)
-dashboard.register_panel(
-    "admin_client",
-    "interventions",
-    "interventions/_panel_admin_client.html",
-    admin_client_panel,
-    50,
-)
+def register_panels(app) -> None:
+    """The interventions panels, on the three dashboard pages of ``app``."""
+    dashboard.register_panel(
+        app, "client", "interventions", "interventions/_panel_client.html", client_panel, 20
+    )
+    dashboard.register_panel(
+        app, "admin", "interventions", "interventions/_panel_admin.html", admin_panel, 20
+    )
+    dashboard.register_panel(
+        app,
+        "admin_client",
+        "interventions",
+        "interventions/_panel_admin_client.html",
+        admin_client_panel,
+        50,
+    )
