@@ -3,7 +3,8 @@
 The factory calls :func:`init_app` after the blueprints are registered, so the views carry no
 limiter decorator. Each form endpoint is limited per client address and per account (the
 e-mail submitted, or the user of the session for the TOTP step); only POSTs count, so showing
-a form costs nothing. Endpoints not registered (yet) are skipped.
+a form costs nothing. A limit on an endpoint the app does not have stops the start-up: a renamed
+view must not lose its limit silently.
 
 The limit strings come from the configuration (``RATELIMIT_LOGIN``, ``RATELIMIT_LOGIN_ACCOUNT``
 ...), read at each request. The storage is ``RATELIMIT_STORAGE_URI``: ``memory://`` counts per
@@ -124,13 +125,29 @@ class _NoAccount:
         return hash(("_NoAccount", self.account))
 
 
+class UnknownEndpointError(LookupError):
+    """A limit names an endpoint that no view of the app answers."""
+
+
+def missing_endpoints(app: Flask, limits=LIMITS) -> list[str]:
+    """The endpoints of ``limits`` that ``app`` has no view for."""
+    return [spec.endpoint for spec in limits if spec.endpoint not in app.view_functions]
+
+
 def attach_limits(app: Flask, limits=LIMITS) -> list[str]:
-    """Wrap the view of each registered endpoint in ``limits``; the endpoints limited."""
+    """Wrap the view of each endpoint of ``limits`` in its limits; the endpoints limited.
+
+    Raises :class:`UnknownEndpointError`, naming them, when ``app`` lacks one of the endpoints.
+    """
+    missing = missing_endpoints(app, limits)
+    if missing:
+        raise UnknownEndpointError(
+            f"Abuse limits name endpoints the app does not have: {', '.join(missing)} "
+            "(renamed or removed view? update services/limits.py LIMITS)"
+        )
     attached = []
     for spec in limits:
-        view = app.view_functions.get(spec.endpoint)
-        if view is None:
-            continue
+        view = app.view_functions[spec.endpoint]
         methods = list(spec.methods) if spec.methods else None
         view = limiter.limit(
             ConfiguredLimit(spec.per_ip), key_func=ip_key, methods=methods, scope="ip"
@@ -158,4 +175,4 @@ def retry_after_seconds(default: int = 60) -> int:
 
 def init_app(app: Flask) -> None:
     """Attach the abuse limits to the endpoints registered on ``app``."""
-    app.extensions["abuse_limits"] = attach_limits(app)
+    app.extensions["abuse_limits"] = attach_limits(app, LIMITS)
