@@ -11,7 +11,7 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import dashboard, i18n, limits, mail, navigation, security
+from services import dashboard, i18n, limits, mail, navigation, security, trailing_slash
 from services.extensions import babel, csrf, limiter, login_manager, migrate
 
 
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    trailing_slash.init_app(app)
     i18n.register_filters(app)
     navigation.init_app(app)
     dashboard.init_app(app)
