@@ -26,17 +26,13 @@ def read_password() -> str:
 @click.argument("email")
 def create_admin(email: str) -> None:
     """Create an admin account for EMAIL; the password is asked (or read from stdin)."""
-    from blueprints.auth.rules import (
-        canonical_email,
-        email_problem,
-        normalize_email,
-        password_problems,
-    )
+    from blueprints.auth.rules import email_problem, normalize_email, password_problems
+    from services.accounts import canonical
 
     email = normalize_email(email)
     if len(email) > 254 or email_problem(email):
         raise click.ClickException(f"Adresse e-mail invalide : {email[:254]!r}.")
-    if db.session.scalar(sa.select(User).where(User.email_canonical == canonical_email(email))):
+    if db.session.scalar(sa.select(User).where(User.email_canonical == canonical(email))):
         raise click.ClickException(f"Un compte existe déjà pour {email}.")
     password = read_password()
     problems = password_problems(password, email)
@@ -44,7 +40,7 @@ def create_admin(email: str) -> None:
         raise click.ClickException("Mot de passe refusé : " + " ; ".join(map(str, problems)))
     user = User(
         email=email,
-        email_canonical=canonical_email(email),
+        email_canonical=canonical(email),
         password_hash=hash_password(password),
         role=ROLE_ADMIN,
         email_verified_at=utcnow(),

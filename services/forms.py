@@ -3,6 +3,8 @@ ids that a database column can hold.
 
 Forms derive from :class:`CleanForm` instead of ``FlaskForm``; date fields take a
 :class:`PlausibleDate` validator; ids read from a query string go through :func:`record_id`.
+A one-button POST is checked with :class:`EmptyForm`; its template writes ``csrf_field()``
+(``_macros.html``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
-
-# The largest id a BIGINT column holds; SQLite's driver overflows beyond (a 500, not a 404).
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -66,6 +66,10 @@ class CleanForm(FlaskForm):
                 field.errors = [*field.errors, problem]
                 valid = False
         return valid
+
+
+class EmptyForm(FlaskForm):
+    """A one-button POST (disable, resend, delete...): its CSRF token only."""
 
 
 class PlausibleDate:

@@ -11,11 +11,12 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from blueprints.admin import bp
-from blueprints.auth.rules import canonical_email, normalize_email
+from blueprints.auth.rules import normalize_email
 from models import db
 from models.client import CATEGORY_INDIVIDUAL, Client
 from models.user import ROLE_CLIENT, User
 from services.access import admin_required
+from services.accounts import canonical
 from services.activity import log_activity, log_client_viewed
 from services.client_search import search_clients
 from services.dashboard import panels_for
@@ -60,7 +61,7 @@ class NewClientForm(CleanForm):
 
     def validate_email(self, field):
         exists = db.session.scalar(
-            sa.select(User.id).where(User.email_canonical == canonical_email(field.data))
+            sa.select(User.id).where(User.email_canonical == canonical(field.data))
         )
         if exists:
             raise ValidationError(_("Un compte existe déjà avec cette adresse e-mail."))
@@ -73,7 +74,7 @@ class NewClientForm(CleanForm):
 def create_client_on_behalf(form: NewClientForm) -> Client:
     """The account (no password, address unverified) and client file, and the invitation mail."""
     email = normalize_email(form.email.data)
-    user = User(email=email, email_canonical=canonical_email(email), role=ROLE_CLIENT)
+    user = User(email=email, email_canonical=canonical(email), role=ROLE_CLIENT)
     client = Client(
         user=user,
         category=form.category.data,

@@ -19,15 +19,11 @@ from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
 from services.access import admin_required
-from services.forms import record_id
+from services.forms import EmptyForm, record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100
-
-
-class ActionForm(FlaskForm):
-    """A one-button POST on an account (CSRF only)."""
 
 
 class NewAdminForm(FlaskForm):
@@ -101,7 +97,6 @@ def users():
         next_after=next_after,
         query=query,
         role=role,
-        action_form=ActionForm(),
         now=utcnow(),
     )
 
@@ -115,7 +110,7 @@ def _back_to_list():
 def user_disable(user_id: int):
     """Disable an account: it can no longer log in, and its open sessions end now."""
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         if user.id == current_user.id:
             flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
             return _back_to_list()
@@ -130,7 +125,7 @@ def user_disable(user_id: int):
 def user_enable(user_id: int):
     """Enable an account again (and lift a lock-out in progress)."""
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         accounts.enable_account(user, by=current_user)
         db.session.commit()
         flash(_("Le compte %(email)s est réactivé.", email=user.email), "success")
@@ -142,7 +137,7 @@ def user_enable(user_id: int):
 def user_send_reset(user_id: int):
     """Mail the account's owner a link to choose a new password."""
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         accounts.send_reset_mail(user, by=current_user)
         db.session.commit()
         flash(
@@ -156,7 +151,7 @@ def user_send_reset(user_id: int):
 def user_reset_totp(user_id: int):
     """Remove the lost TOTP of another admin; they enrol again at their next login."""
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         if user.id == current_user.id or not user.is_admin:
             flash(_("Cette action ne concerne que le compte d'un autre administrateur."), "error")
             return _back_to_list()

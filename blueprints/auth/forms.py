@@ -145,7 +145,3 @@ class ChangeEmailForm(FlaskForm):
         _l("Mot de passe actuel"),
         validators=[DataRequired(_l("Saisissez votre mot de passe actuel.")), Length(max=1024)],
     )
-
-
-class EmptyForm(FlaskForm):
-    """A one-button POST (CSRF only)."""

@@ -19,7 +19,7 @@ from blueprints.auth.forms import (
 )
 from blueprints.auth.history import recent_logins
 from blueprints.auth.rules import normalize_email, password_problems
-from blueprints.auth.sessions import end_all_sessions, open_session, renew_session
+from blueprints.auth.sessions import open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
@@ -102,7 +102,7 @@ def logout():
     """Log out: this session and every copy of its cookie stop working."""
     user = current_user._get_current_object()
     log_activity("auth.logout", target=user)
-    end_all_sessions(user)
+    accounts.end_all_sessions(user)
     db.session.commit()
     logout_user()
     session.clear()

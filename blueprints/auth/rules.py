@@ -10,8 +10,6 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from services.accounts import canonical as canonical_email  # noqa: F401 - the one definition
-
 PASSWORD_MIN_LENGTH = 18
 PASSWORD_MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")

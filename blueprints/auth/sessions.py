@@ -18,7 +18,6 @@ from sqlalchemy.orm import joinedload
 from blueprints.auth import bp
 from models import db, utcnow
 from models.user import User
-from services.accounts import end_all_sessions  # noqa: F401 - re-exported for logout and TOTP
 from services.activity import log_activity
 from services.extensions import login_manager
 from services.htmx import is_htmx_request

@@ -124,9 +124,3 @@ def device_choices(client_id: int) -> list[tuple[int, str]]:
         .order_by(Device.name, Device.id)
     )
     return [(row.id, f"{row.name} ({row.model})" if row.model else row.name) for row in rows]
-
-
-def devices_count(client_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Device).where(Device.client_id == client_id)
-    )

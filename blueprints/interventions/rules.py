@@ -145,7 +145,9 @@ def last_activity_date(client_id: int) -> datetime | None:
     """The end of the client's latest finished intervention (naive UTC), or None.
 
     The privacy policy keeps client data "jusqu'à un an après la durée des interventions": the
-    retention clock of the GDPR area starts at this date (together with contracts' ends).
+    retention clock of the GDPR area starts at this date (together with contracts' ends). No
+    page calls it yet: it is kept, with its test, for the data-rights work (retention and
+    erasure), which will use it.
     """
     return db.session.scalar(
         sa.select(sa.func.max(Intervention.ended_at)).where(
