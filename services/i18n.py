@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 from babel import support
@@ -36,12 +37,17 @@ def select_locale() -> str:
 
 _WTFORMS_TRANSLATIONS: dict[str, object] = {}
 
+# Where Flask-WTF looks for the request's WTForms catalogue before loading it from disk: an
+# internal of Flask-WTF (flask_wtf/i18n.py), not an API. pyproject.toml bounds Flask-WTF to the
+# versions checked, and tests/test_i18n_internals.py fails if the attribute is no longer read.
+WTFORMS_TRANSLATIONS_ATTRIBUTE = "wtforms_translations"
+
 
 def _share_wtforms_translations() -> None:
     """Give Flask-WTF the validators' messages of the visitor's language, loaded once per process.
 
     Flask-WTF reads WTForms' catalogue from disk on every request that builds a form; it looks
-    for an already loaded one on ``request.wtforms_translations`` first.
+    for an already loaded one on ``request.wtforms_translations`` first (see above).
     """
     if request.endpoint in (None, "static", "public.health"):
         return
@@ -50,7 +56,7 @@ def _share_wtforms_translations() -> None:
     if translations is None:
         translations = support.Translations.load(messages_path(), [locale], domain="wtforms")
         _WTFORMS_TRANSLATIONS[locale] = translations
-    request.wtforms_translations = translations
+    setattr(request, WTFORMS_TRANSLATIONS_ATTRIBUTE, translations)
 
 
 def _jinja_gettext_of(translations) -> dict:
@@ -65,7 +71,7 @@ def _jinja_gettext_of(translations) -> dict:
 
     @pass_context
     def gettext(context, string, **variables):
-        rv = translations.ugettext(string)
+        rv = translations.gettext(string)
         if context.eval_ctx.autoescape:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does
         return rv % variables
@@ -73,7 +79,7 @@ def _jinja_gettext_of(translations) -> dict:
     @pass_context
     def ngettext(context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        rv = translations.ungettext(singular, plural, num)
+        rv = translations.ngettext(singular, plural, num)
         if context.eval_ctx.autoescape:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does
         return rv % variables
@@ -81,14 +87,23 @@ def _jinja_gettext_of(translations) -> dict:
     return {"gettext": gettext, "ngettext": ngettext}
 
 
+# The template callables of each catalogue, made once per catalogue object. Kept here rather
+# than on the catalogue (no attribute of ours on Babel's objects), weakly: a catalogue Flask-Babel
+# lets go takes its callables with it.
+_JINJA_CALLABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _template_i18n() -> dict:
-    """Context of every template: the current locale and the request's catalogue's callables."""
+    """Context of every template: the current locale and the request's catalogue's callables.
+
+    Cheap only because Flask-Babel keeps one catalogue object per language for the life of the
+    process (``Domain.get_translations``); pyproject.toml bounds Flask-Babel to the versions
+    checked, and tests/test_i18n_internals.py fails if each request gets a new catalogue.
+    """
     translations = get_translations()
-    # Flask-Babel keeps each language's catalogue for the life of the process: its callables
-    # are made once and kept on it.
-    callables = getattr(translations, "_jinja_callables", None)
+    callables = _JINJA_CALLABLES.get(translations)
     if callables is None:
-        callables = translations._jinja_callables = _jinja_gettext_of(translations)
+        callables = _JINJA_CALLABLES[translations] = _jinja_gettext_of(translations)
     locale = str(get_locale() or "fr")
     return {
         "current_locale": lambda: locale,
