@@ -12,7 +12,7 @@ from werkzeug import routing
 import settings
 from models import MAX_ID, db
 from services import dashboard, i18n, limits, mail, navigation, security, trailing_slash
-from services.extensions import babel, csrf, limiter, login_manager, migrate
+from services.extensions import babel, csrf, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    limiter.init_app(app)
+    limits.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
     trailing_slash.init_app(app)
@@ -67,6 +67,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from commands import register_commands
 
     register_blueprints(app)
-    limits.init_app(app)  # after the blueprints: limits are attached by endpoint name
+    limits.attach_limits(app)  # after the blueprints: limits are attached by endpoint name
     register_commands(app)
     return app

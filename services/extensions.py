@@ -2,7 +2,6 @@
 
 from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -17,4 +16,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 migrate = Migrate()
-limiter = Limiter(key_func=client_ip, default_limits=[])

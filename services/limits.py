@@ -1,7 +1,8 @@
 """Abuse limits: Flask-Limiter limits attached to the sensitive endpoints by name.
 
-The factory calls :func:`init_app` after the blueprints are registered, so the views carry no
-limiter decorator. Each form endpoint is limited per client address and per account (the
+Each app has its own limiter (:func:`init_app`, :func:`limiter_of`): apps built in one process
+(tests build many) share no limits, counts or settings. The factory calls :func:`attach_limits`
+after the blueprints are registered, so the views carry no limiter decorator. Each form endpoint is limited per client address and per account (the
 e-mail submitted, or the user of the session for the TOTP step); only POSTs count, so showing
 a form costs nothing. A limit on an endpoint the app does not have stops the start-up: a renamed
 view must not lose its limit silently.
@@ -22,8 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request, session
+from flask_limiter import Limiter
 
-from services.extensions import client_ip, limiter
+from services.extensions import client_ip
+
+LIMITER = "espace_client_limiter"  # app.extensions[LIMITER]: the app's Limiter
 
 # Session key of a pending second-factor step (see blueprints/auth/two_factor.py).
 PENDING_SECOND_FACTOR_KEY = "totp_pending"
@@ -90,23 +94,13 @@ LIMITS = (
 
 
 class ConfiguredLimit:
-    """A limit string read from the configuration at each request.
-
-    Equal for equal names, so that limits attached again by another app of the same process
-    (tests build many) do not pile up in the shared limiter.
-    """
+    """A limit string read from the configuration at each request."""
 
     def __init__(self, name: str):
         self.name = name
 
     def __call__(self) -> str:
         return current_app.config[self.name]
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, ConfiguredLimit) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(("ConfiguredLimit", self.name))
 
 
 class _NoAccount:
@@ -118,12 +112,6 @@ class _NoAccount:
     def __call__(self) -> bool:
         return not self.account()
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, _NoAccount) and other.account is self.account
-
-    def __hash__(self) -> int:
-        return hash(("_NoAccount", self.account))
-
 
 class UnknownEndpointError(LookupError):
     """A limit names an endpoint that no view of the app answers."""
@@ -134,11 +122,19 @@ def missing_endpoints(app: Flask, limits=LIMITS) -> list[str]:
     return [spec.endpoint for spec in limits if spec.endpoint not in app.view_functions]
 
 
-def attach_limits(app: Flask, limits=LIMITS) -> list[str]:
-    """Wrap the view of each endpoint of ``limits`` in its limits; the endpoints limited.
+def limiter_of(app: Flask) -> Limiter:
+    """The limiter of ``app`` (made by :func:`init_app`)."""
+    return app.extensions[LIMITER]
 
-    Raises :class:`UnknownEndpointError`, naming them, when ``app`` lacks one of the endpoints.
+
+def attach_limits(app: Flask, limits=None) -> list[str]:
+    """Wrap the view of each endpoint of ``limits`` (default LIMITS) in its limits.
+
+    The endpoints limited are also kept in ``app.extensions["abuse_limits"]``. Raises
+    :class:`UnknownEndpointError`, naming them, when ``app`` lacks one of the endpoints.
     """
+    limits = LIMITS if limits is None else limits
+    limiter = limiter_of(app)
     missing = missing_endpoints(app, limits)
     if missing:
         raise UnknownEndpointError(
@@ -162,11 +158,13 @@ def attach_limits(app: Flask, limits=LIMITS) -> list[str]:
             )(view)
         app.view_functions[spec.endpoint] = view
         attached.append(spec.endpoint)
+    app.extensions["abuse_limits"] = attached
     return attached
 
 
 def retry_after_seconds(default: int = 60) -> int:
     """Seconds until the limit hit by this request lets the visitor in again."""
+    limiter = limiter_of(current_app)
     current = limiter.current_limit if limiter.enabled else None
     if current is None:
         return default
@@ -174,5 +172,7 @@ def retry_after_seconds(default: int = 60) -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the abuse limits to the endpoints registered on ``app``."""
-    app.extensions["abuse_limits"] = attach_limits(app, LIMITS)
+    """Give ``app`` a limiter of its own, set from its configuration; limits come later."""
+    limiter = Limiter(key_func=client_ip, default_limits=[])
+    limiter.init_app(app)
+    app.extensions[LIMITER] = limiter

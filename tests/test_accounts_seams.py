@@ -13,8 +13,8 @@ from app import create_app
 from models import db
 from models.activity import ActivityLog
 from models.user import User
-from services.extensions import limiter
 from services.invitations import invitation_token
+from services.limits import limiter_of
 from tests.conftest import PASSWORD, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
@@ -218,13 +218,15 @@ def test_lock_out_counts_in_the_database_whatever_the_limiter_forgets(app, clien
     statuses = [auth.login(password=WRONG).status_code for _ in range(6)]
     assert statuses == [422] * 5 + [429]
     assert get_user(app, user_id).failed_login_count == 5  # a 429 counts nothing
-    limiter.reset()  # another worker, or a restart: memory storage starts from zero
+    limiter_of(
+        client.application
+    ).reset()  # another worker, or a restart: memory storage starts from zero
     for _ in range(5):
         auth.login(password=WRONG)
     user = get_user(app, user_id)
     assert user.locked_until is not None
     assert len(sent_mails(app, "account_locked")) == 1
-    limiter.reset()
+    limiter_of(client.application).reset()
     assert auth.login().status_code == 422  # the right password, while locked
 
 
@@ -244,13 +246,13 @@ def limited(url, setting, data):
     ],
 )
 def test_each_limited_form_answers_429_in_french_with_retry_after(client, url, data):
-    limiter.reset()
+    limiter_of(client.application).reset()
     client.post(url, data=data)
     response = client.post(url, data=data)
     assert response.status_code == 429
     assert "Trop de tentatives" in response.get_data(as_text=True)
     assert 1 <= int(response.headers["Retry-After"]) <= 60
-    limiter.reset()
+    limiter_of(client.application).reset()
 
 
 # --- CAPTCHA on registration --------------------------------------------------------------

@@ -156,17 +156,19 @@ def test_a_limit_on_a_missing_endpoint_stops_the_start_up(app, monkeypatch):
         create_app(dict(app.config, INSTANCE_PATH=app.instance_path))
 
 
-def test_limits_do_not_pile_up_when_apps_are_built_again(app):
+def test_each_app_has_its_own_limiter_and_limits(app):
     from flask_limiter.util import get_qualified_name
 
     from app import create_app
-    from services.extensions import limiter
 
-    create_app(dict(app.config, INSTANCE_PATH=app.instance_path))
+    other = create_app(dict(app.config, INSTANCE_PATH=app.instance_path, RATELIMIT_ENABLED=True))
+    assert limits.limiter_of(other) is not limits.limiter_of(app)
+    assert (limits.limiter_of(app).enabled, limits.limiter_of(other).enabled) == (False, True)
     login_view = get_qualified_name(app.view_functions["auth.login"])
-    with app.app_context():
-        found = limiter.limit_manager.decorated_limits(login_view)
-    assert len(found) == 4  # two windows, per address and per account
+    for each in (app, other):
+        with each.app_context():
+            found = limits.limiter_of(each).limit_manager.decorated_limits(login_view)
+        assert len(found) == 4  # two windows, per address and per account
 
 
 def test_limits_off_by_configuration(client):
