@@ -1,9 +1,10 @@
 """Panels of the client dashboard and of the admin home: each area plugs its own in.
 
 An area registers a panel on the app with :func:`register_panel` (from its blueprint's
-``record_once``, so that each app built in a process holds its own panels); the page renders every
-panel of the current app in order without knowing the areas. ``loader`` returns the template context of the panel, or None to
-hide it; it must run a fixed number of queries. Audiences and what their loaders receive:
+``record_once``, so that each app built in a process holds its own panels); the page renders
+every panel of the current app in order without knowing the areas. ``loader`` returns the
+template context of the panel, or None to hide it; it must run a fixed number of queries.
+Audiences and what their loaders receive:
 
 - ``"client"``: the client dashboard ``/account``; ``client=`` the current client;
 - ``"admin"``: the admin home ``/admin``; ``admin=`` the current admin;
@@ -40,7 +41,7 @@ def register_panel(
     """Add (or replace) the panel ``name`` on ``app``'s ``audience`` page (one of AUDIENCES)."""
     if audience not in AUDIENCES:
         raise ValueError(f"Unknown dashboard audience {audience!r}: one of {AUDIENCES}")
-    panels = app.extensions.setdefault(EXTENSION, {audience: {} for audience in AUDIENCES})
+    panels = app.extensions.setdefault(EXTENSION, {each: {} for each in AUDIENCES})
     panels[audience][name] = Panel(name, template, loader, order)
 
 
