@@ -16,6 +16,7 @@ from models import db
 from models.client import Client
 from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 from services.profile import Section, save_section
+from services.profile_forms import section_form
 
 SECTION_TEMPLATE = "account/_profile_section.html"
 
@@ -52,11 +53,11 @@ def section_view(client: Client, section: Section, links: SectionLinks):
 def section_editor(client: Client, section: Section, links: SectionLinks, page_template: str):
     """GET: the form (fragment or page). POST: save and show, or 422 with the errors."""
     posted = request.method == "POST"
-    form = section.form(client, formdata=request.form if posted else None)
+    form = section_form(section, client, formdata=request.form if posted else None)
     status = 200
     if posted:
         if form.validate():
-            changed = save_section(client, section, form)
+            changed = save_section(client, section, form.values())
             db.session.commit()
             return _saved(client, section, links, changed)
         status = 422
