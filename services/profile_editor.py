@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 
 from models import db
 from models.client import Client
-from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from services.forms import render_form
+from services.htmx import htmx_redirect, is_fragment_request
 from services.profile import Section, save_section
 from services.profile_forms import section_form
 
@@ -54,20 +55,16 @@ def section_editor(client: Client, section: Section, links: SectionLinks, page_t
     """GET: the form (fragment or page). POST: save and show, or 422 with the errors."""
     posted = request.method == "POST"
     form = section_form(section, client, formdata=request.form if posted else None)
-    status = 200
-    if posted:
-        if form.validate():
-            changed = save_section(client, section, form.values())
-            db.session.commit()
-            return _saved(client, section, links, changed)
-        status = 422
-    return render_page_or_fragment(
+    if posted and form.validate():
+        changed = save_section(client, section, form.values())
+        db.session.commit()
+        return _saved(client, section, links, changed)
+    return render_form(
         page_template,
+        form,
         SECTION_TEMPLATE,
-        status=status,
         client=client,
         section=section,
-        form=form,
         links=links,
         editing=True,
         editable=True,
