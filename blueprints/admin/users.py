@@ -6,11 +6,10 @@ import sqlalchemy as sa
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
 from blueprints.admin import bp
-from blueprints.admin.forms import NewAdminForm
+from blueprints.admin.forms import ActionForm, NewAdminForm
 from blueprints.auth.rules import normalize_email
 from models import db, utcnow
 from models.client import Client
@@ -22,10 +21,6 @@ from services.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100
-
-
-class ActionForm(FlaskForm):
-    """A one-button POST on an account (CSRF only)."""
 
 
 def _like(text: str) -> str:
