@@ -1,14 +1,15 @@
 """Routes of devices and licences: the client's own under /account, every client's under /admin.
 
 A client's action and its admin twin are one view taking a :class:`Scope` (whose devices, where
-to go back); each URL rule has a tiny entry view that states its access rule and builds the
-scope. Every view scopes its query to the scope's client: an object of another client is a 404,
-for pages and fragments alike.
+to go back), registered by :func:`twin_routes` on the client's URL (client login) and on the
+admin's (``admin_required``). Every view scopes its query to the scope's client: an object of
+another client is a 404, for pages and fragments alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import abort, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
@@ -97,6 +98,31 @@ def admin_scope(client_id: int) -> Scope:
     return Scope(client=client, client_id=client_id, by_admin=True)
 
 
+def twin_routes(*, client: str, admin: str, **options):
+    """Register ``view(scope, ...)`` on two URL rules, one per side.
+
+    ``account_<view>`` on the ``client`` rule: the logged-in client (``client_required``), on
+    their own devices. ``admin_<view>`` on the ``admin`` rule, which names the client: admins
+    only (``admin_required``), their look logged.
+    """
+
+    def register(view):
+        @wraps(view)
+        def for_the_client(**ids):
+            return view(own_scope(), **ids)
+
+        @wraps(view)
+        def for_an_admin(client_id: int, **ids):
+            return view(admin_scope(client_id), **ids)
+
+        name = view.__name__
+        bp.add_url_rule(client, f"account_{name}", client_required(for_the_client), **options)
+        bp.add_url_rule(admin, f"admin_{name}", admin_required(for_an_admin), **options)
+        return view
+
+    return register
+
+
 def _fill_device(device: Device, form: DeviceForm) -> None:
     device.name = form.name.data.strip()
     device.type = form.type.data
@@ -119,8 +145,14 @@ def _fill_licence(licence: Licence, form: LicenceForm) -> None:
         set_licence_key(licence, None)
 
 
-def _reveal_response(title: str, value: str | None, secret_id: str, back_url: str):
-    """The clear value: a small fragment for htmx, a page otherwise; never cached."""
+def _revealed(record, action: str, scope: Scope, title: str, value: str | None, secret_id: str):
+    """Log the reveal of a secret of ``record``, then show it, never cached.
+
+    A small fragment for htmx; a page otherwise, with a way back to the device or the licences.
+    """
+    back_url = scope.device_url(record.id) if isinstance(record, Device) else scope.licences_url()
+    log_activity(action, target=record, detail=scope.detail)
+    db.session.commit()
     context = {"title": title, "value": value, "secret_id": secret_id, "back_url": back_url}
     template = "devices/_revealed.html" if is_fragment_request() else "devices/revealed.html"
     response = make_response(render_template(template, **context))
@@ -131,8 +163,13 @@ def _reveal_response(title: str, value: str | None, secret_id: str, back_url: st
 # ---------------------------------------------------------------- one view per action
 
 
+@twin_routes(
+    client="/account/devices/new",
+    admin="/admin/clients/<int:client_id>/devices/new",
+    methods=FORM_METHODS,
+)
 def new_device(scope: Scope):
-    """Add a device to the scope's client."""
+    """Add a device to the scope's client (a client may when the company allows it)."""
     if not scope.may_add_devices():
         abort(404)
     form = DeviceForm()
@@ -166,8 +203,13 @@ def _changeable_device(scope: Scope, device_id: int) -> Device:
     return device
 
 
+@twin_routes(
+    client="/account/devices/<int:device_id>/edit",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/edit",
+    methods=FORM_METHODS,
+)
 def edit_device(scope: Scope, device_id: int):
-    """Edit a device; an empty serial number field keeps the stored one."""
+    """Edit a device (a client, one they added); an empty serial number field keeps it."""
     device = _changeable_device(scope, device_id)
     form = DeviceForm(obj=device)  # the serial number is never put back in the form
     if form.validate_on_submit():
@@ -185,8 +227,13 @@ def edit_device(scope: Scope, device_id: int):
     )
 
 
+@twin_routes(
+    client="/account/devices/<int:device_id>/delete",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/delete",
+    methods=["POST"],
+)
 def delete_device(scope: Scope, device_id: int):
-    """Delete a device (the page asked for confirmation); its licences stay, unlinked."""
+    """Delete a device (a client, one they added), confirmed; its licences stay, unlinked."""
     device = _changeable_device(scope, device_id)
     log_activity("device.deleted", target=device, detail=scope.detail)
     name = device.name
@@ -196,29 +243,31 @@ def delete_device(scope: Scope, device_id: int):
     return htmx_redirect(scope.devices_url())
 
 
+@twin_routes(
+    client="/account/devices/<int:device_id>/serial",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/serial",
+    methods=["POST"],
+)
 def reveal_serial(scope: Scope, device_id: int):
     """Reveal the serial number of a device of the scope's client; the reveal is logged."""
     device = device_of_client_or_404(device_id, scope.client_id)
-    log_activity("device.serial_revealed", target=device, detail=scope.detail)
-    db.session.commit()
-    return _reveal_response(
-        _("Numéro de série de « %(name)s »", name=device.name),
-        serial_number(device),
-        f"serial-{device_id}",
-        scope.device_url(device_id),
+    title = _("Numéro de série de « %(name)s »", name=device.name)
+    return _revealed(
+        device, "device.serial_revealed", scope, title, serial_number(device), f"serial-{device_id}"
     )
 
 
+@twin_routes(
+    client="/account/licences/<int:licence_id>/key",
+    admin="/admin/clients/<int:client_id>/licences/<int:licence_id>/key",
+    methods=["POST"],
+)
 def reveal_licence_key(scope: Scope, licence_id: int):
     """Reveal the key of a licence of the scope's client; the reveal is logged."""
     licence = licence_of_client_or_404(licence_id, scope.client_id)
-    log_activity("licence.key_revealed", target=licence, detail=scope.detail)
-    db.session.commit()
-    return _reveal_response(
-        _("Licence « %(product)s »", product=licence.product),
-        licence_key(licence),
-        f"key-{licence_id}",
-        scope.licences_url(),
+    title = _("Licence « %(product)s »", product=licence.product)
+    return _revealed(
+        licence, "licence.key_revealed", scope, title, licence_key(licence), f"key-{licence_id}"
     )
 
 
@@ -247,47 +296,12 @@ def account_device(device_id: int):
     )
 
 
-@bp.route("/account/devices/new", methods=FORM_METHODS)
-@client_required
-def account_new_device():
-    """A client adds a device of their own, when the company allows it."""
-    return new_device(own_scope())
-
-
-@bp.route("/account/devices/<int:device_id>/edit", methods=FORM_METHODS)
-@client_required
-def account_edit_device(device_id: int):
-    """A client corrects a device they added; an empty serial number field keeps it."""
-    return edit_device(own_scope(), device_id)
-
-
-@bp.post("/account/devices/<int:device_id>/delete")
-@client_required
-def account_delete_device(device_id: int):
-    """A client deletes a device they added (the page asked for confirmation)."""
-    return delete_device(own_scope(), device_id)
-
-
-@bp.post("/account/devices/<int:device_id>/serial")
-@client_required
-def account_reveal_serial(device_id: int):
-    """Reveal the serial number of one of the client's devices; the reveal is logged."""
-    return reveal_serial(own_scope(), device_id)
-
-
 @bp.get("/account/licences")
 @client_required
 def account_licences():
     """The client's software licences, with their keys masked."""
     licences = db.session.scalars(client_licences_query(own_scope().client_id)).unique().all()
     return render_template("devices/account_licences.html", licences=licences)
-
-
-@bp.post("/account/licences/<int:licence_id>/key")
-@client_required
-def account_reveal_licence_key(licence_id: int):
-    """Reveal the key of one of the client's licences; the reveal is logged."""
-    return reveal_licence_key(own_scope(), licence_id)
 
 
 # ---------------------------------------------------------------- admins, for one client
@@ -303,41 +317,6 @@ def admin_devices(client_id: int):
     return render_template(
         "devices/admin_devices.html", client=scope.client, devices=devices, licences=licences
     )
-
-
-@bp.route("/admin/clients/<int:client_id>/devices/new", methods=FORM_METHODS)
-@admin_required
-def admin_new_device(client_id: int):
-    """Add a device to a client."""
-    return new_device(admin_scope(client_id))
-
-
-@bp.route("/admin/clients/<int:client_id>/devices/<int:device_id>/edit", methods=FORM_METHODS)
-@admin_required
-def admin_edit_device(client_id: int, device_id: int):
-    """Edit a device of a client."""
-    return edit_device(admin_scope(client_id), device_id)
-
-
-@bp.post("/admin/clients/<int:client_id>/devices/<int:device_id>/delete")
-@admin_required
-def admin_delete_device(client_id: int, device_id: int):
-    """Delete a device of a client."""
-    return delete_device(admin_scope(client_id), device_id)
-
-
-@bp.post("/admin/clients/<int:client_id>/devices/<int:device_id>/serial")
-@admin_required
-def admin_reveal_serial(client_id: int, device_id: int):
-    """Reveal a client's serial number to an admin."""
-    return reveal_serial(admin_scope(client_id), device_id)
-
-
-@bp.post("/admin/clients/<int:client_id>/licences/<int:licence_id>/key")
-@admin_required
-def admin_reveal_licence_key(client_id: int, licence_id: int):
-    """Reveal a client's licence key to an admin."""
-    return reveal_licence_key(admin_scope(client_id), licence_id)
 
 
 @bp.route("/admin/clients/<int:client_id>/licences/new", methods=FORM_METHODS)
