@@ -7,6 +7,7 @@ is written rather than drifting from the others.
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from pathlib import Path
 
@@ -80,6 +81,17 @@ def test_deletion_and_cancellation_are_confirmed_one_way():
     templates = sorted((ROOT / "templates").rglob("*.html"))
     assert where(r"hx-confirm", templates) == []
     assert where(r"data-confirm", templates)
+
+
+@pytest.mark.parametrize(
+    "action", ["new_device", "edit_device", "delete_device", "reveal_serial", "reveal_licence_key"]
+)
+def test_a_client_action_and_its_admin_twin_are_one_view(app, action):
+    """Registered twice, with each side's access rule around the same function."""
+    for_the_client = app.view_functions[f"devices.account_{action}"]
+    for_an_admin = app.view_functions[f"devices.admin_{action}"]
+    assert for_the_client is not for_an_admin
+    assert inspect.unwrap(for_the_client) is inspect.unwrap(for_an_admin)
 
 
 # ---------------------------------------------------------------- the helpers themselves
