@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, session
+from flask import abort, request, session
 from flask_login import current_user, login_required, logout_user
 
+from models import db
+from services.activity import log_client_viewed
 from services.extensions import login_manager
 
 
@@ -42,3 +44,16 @@ def client_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def log_admin_view(client_id: int, section: str | None = None) -> None:
+    """Log that the admin sees the data of client ``client_id``, and commit it at once.
+
+    Every admin page about one client calls it before loading what it shows: the commit
+    expires every object loaded before it. Only a page being shown counts: a form sent back
+    was logged when it was opened.
+    """
+    if request.method == "POST":
+        return
+    log_client_viewed(client_id, section)
+    db.session.commit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask import render_template
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +20,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
+from services.htmx import render_page_or_fragment
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -107,3 +109,16 @@ def record_id(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
         raise ValueError(text)
     return int(text)
+
+
+def render_form(template: str, form, fragment: str | None = None, **context):
+    """The page of a form not (or not yet) accepted: 422 once it was sent, 200 when first shown.
+
+    A sent form that comes back has errors, and htmx swaps a 422 in (``responseHandling`` in
+    base.html), so they show in place. With ``fragment``, an htmx fragment request gets that
+    partial instead of the page (see :func:`services.htmx.render_page_or_fragment`).
+    """
+    status = 422 if form.is_submitted() else 200
+    if fragment is not None:
+        return render_page_or_fragment(template, fragment, status, form=form, **context)
+    return render_template(template, form=form, **context), status

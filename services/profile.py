@@ -1,18 +1,15 @@
-"""The client's profile, section by section: forms, rules of what is required, history.
+"""The client's profile, section by section: fields, rules of what is required, history.
 
 Both the client space and the administration show these sections; the rules live here so that
-neither blueprint imports the other.
+neither blueprint imports the other. The sections' forms are in :mod:`services.profile_forms`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models import db
 from models.activity import ActivityLog
@@ -25,8 +22,6 @@ from models.client import (
 from models.user import ROLE_ADMIN
 from services import client_fields
 from services.activity import log_activity
-from services.client_fields import FieldError
-from services.forms import CleanForm
 
 PROFILE_UPDATED = "profile.updated"
 HISTORY_PAGE_SIZE = 10
@@ -58,11 +53,6 @@ FIELD_LABELS = {
 }
 
 
-def category_choices() -> list[SelectChoice]:
-    """The three categories of clients the policy names."""
-    return [SelectChoice(value, label) for value, label in CATEGORY_LABELS.items()]
-
-
 BIRTH_DATE_NOTE = _l(
     "Facultative. Notre politique de confidentialité la conserve uniquement pour vous souhaiter "
     "votre anniversaire."
@@ -92,101 +82,10 @@ FIELD_AUTOCOMPLETE = {
 FIELD_TYPE = {"phone": "tel"}
 
 
-def _required():
-    return DataRequired(_l("Ce champ est obligatoire."))
-
-
-class SectionForm(CleanForm):
-    """A section's form: ``values()`` gives what to store, normalised by the field rules."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clean: dict = {}
-
-    def _normalize(self, field, rule, *args) -> None:
-        if not field.data or not str(field.data).strip():
-            return
-        try:
-            self.clean[field.name] = rule(str(field.data), *args)
-        except FieldError as error:
-            raise ValidationError(str(error)) from error
-
-    def values(self) -> dict:
-        """The section's values to store: normalised, trimmed, empty as None."""
-        result = {}
-        for field in self:
-            if field.name == "csrf_token":
-                continue
-            value = self.clean.get(field.name, field.data)
-            if isinstance(value, str):
-                value = value.strip() or None
-            result[field.name] = value
-        return result
-
-
-class IdentityForm(SectionForm):
-    category = SelectField(
-        FIELD_LABELS["category"], choices=category_choices, default="particulier"
-    )
-    last_name = StringField(FIELD_LABELS["last_name"], [_required(), Length(max=100)])
-    first_name = StringField(FIELD_LABELS["first_name"], [_required(), Length(max=100)])
-    birth_date = DateField(
-        FIELD_LABELS["birth_date"],
-        [Optional()],
-        render_kw={"min": "1900-01-01"},
-        invalid_value_message=_l("Saisissez une date valide (jj/mm/aaaa)."),
-    )
-
-    def validate_birth_date(self, field):
-        if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):
-            raise ValidationError(_l("Cette date de naissance n'est pas plausible."))
-
-
-class ContactForm(SectionForm):
-    address_line1 = StringField(FIELD_LABELS["address_line1"], [_required(), Length(max=200)])
-    address_line2 = StringField(FIELD_LABELS["address_line2"], [Length(max=200)])
-    postcode = StringField(FIELD_LABELS["postcode"], [_required(), Length(max=16)])
-    city = StringField(FIELD_LABELS["city"], [_required(), Length(max=100)])
-    country = SelectField(FIELD_LABELS["country"], default=client_fields.DEFAULT_COUNTRY)
-    phone = StringField(FIELD_LABELS["phone"], [_required(), Length(max=32)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice(c, n) for c, n in client_fields.country_choices()]
-
-    def validate_postcode(self, field):
-        self._normalize(field, client_fields.normalize_postcode, self.country.data)
-
-    def validate_phone(self, field):
-        self._normalize(field, client_fields.normalize_phone)
-
-
-class CompanyForm(SectionForm):
-    company_name = StringField(FIELD_LABELS["company_name"], [_required(), Length(max=200)])
-    trade_name = StringField(FIELD_LABELS["trade_name"], [Length(max=200)])
-    head_office = StringField(FIELD_LABELS["head_office"], [Length(max=200)])
-    head_office_address = TextAreaField(
-        FIELD_LABELS["head_office_address"], [_required(), Length(max=300)]
-    )
-    siret = StringField(FIELD_LABELS["siret"], [Length(max=40)])
-    vat_number = StringField(FIELD_LABELS["vat_number"], [Length(max=40)])
-    rna_number = StringField(FIELD_LABELS["rna_number"], [Length(max=20)])
-
-    def validate_siret(self, field):
-        self._normalize(field, client_fields.normalize_siren_or_siret)
-
-    def validate_vat_number(self, field):
-        self._normalize(field, client_fields.normalize_vat_number)
-
-    def validate_rna_number(self, field):
-        self._normalize(field, client_fields.normalize_rna)
-
-
 @dataclass(frozen=True)
 class Section:
     name: str
     title: object
-    form_class: type[SectionForm]
     fields: tuple[str, ...]
     required: tuple[str, ...]
 
@@ -205,19 +104,6 @@ class Section:
         if not self.applies_to(client):
             return []
         return [f for f in self.required if not getattr(client, f)]
-
-    def form(self, client: Client, formdata=None) -> SectionForm:
-        """The edit form, filled from the request (``formdata``) or from the stored values."""
-        if formdata is not None:
-            form = self.form_class(formdata=formdata)
-        else:
-            form = self.form_class(formdata=None, obj=client)
-            if "phone" in form:
-                form.phone.data = client_fields.format_phone(client.phone)
-        for name in [f.name for f in form]:
-            if name in self.fields and name not in self.fields_for(client):
-                del form[name]
-        return form
 
     def help(self, field: str):
         """The help text shown under ``field``, if any."""
@@ -238,21 +124,18 @@ SECTIONS = {
     "identity": Section(
         "identity",
         _l("Identité"),
-        IdentityForm,
         ("category", "last_name", "first_name", "birth_date"),
         ("last_name", "first_name"),
     ),
     "contact": Section(
         "contact",
         _l("Coordonnées"),
-        ContactForm,
         ("address_line1", "address_line2", "postcode", "city", "country", "phone"),
         ("address_line1", "postcode", "city", "country", "phone"),
     ),
     "company": Section(
         "company",
         _l("Entreprise ou association"),
-        CompanyForm,
         (
             "company_name",
             "trade_name",
@@ -310,13 +193,13 @@ def missing_by_section(client: Client) -> list[tuple[Section, list[str]]]:
     return result
 
 
-def save_section(client: Client, section: Section, form: SectionForm) -> list[str]:
-    """Store the section's values and log which fields changed (names, never values).
+def save_section(client: Client, section: Section, values: dict) -> list[str]:
+    """Store the section's ``values`` and log which fields changed (names, never values).
 
     Returns the names of the changed fields; the caller commits.
     """
     changed = []
-    for name, value in form.values().items():
+    for name, value in values.items():
         if name in section.fields and getattr(client, name) != value:
             setattr(client, name, value)
             changed.append(name)

@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 
 from models import db
 from models.client import Client
-from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from services.forms import render_form
+from services.htmx import htmx_redirect, is_fragment_request
 from services.profile import Section, save_section
+from services.profile_forms import section_form
 
 SECTION_TEMPLATE = "account/_profile_section.html"
 
@@ -52,21 +54,17 @@ def section_view(client: Client, section: Section, links: SectionLinks):
 def section_editor(client: Client, section: Section, links: SectionLinks, page_template: str):
     """GET: the form (fragment or page). POST: save and show, or 422 with the errors."""
     posted = request.method == "POST"
-    form = section.form(client, formdata=request.form if posted else None)
-    status = 200
-    if posted:
-        if form.validate():
-            changed = save_section(client, section, form)
-            db.session.commit()
-            return _saved(client, section, links, changed)
-        status = 422
-    return render_page_or_fragment(
+    form = section_form(section, client, formdata=request.form if posted else None)
+    if posted and form.validate():
+        changed = save_section(client, section, form.values())
+        db.session.commit()
+        return _saved(client, section, links, changed)
+    return render_form(
         page_template,
+        form,
         SECTION_TEMPLATE,
-        status=status,
         client=client,
         section=section,
-        form=form,
         links=links,
         editing=True,
         editable=True,

@@ -1,10 +1,13 @@
-"""Devices in a real browser: reveal a serial number in place; delete after a confirmation."""
+"""Devices and interventions in a real browser: reveal a serial number in place; delete or
+cancel only after a confirmation."""
 
 import pytest
 
+from models import db
 from models.device import Device
+from models.intervention import Intervention
 from tests.conftest import PASSWORD, count_rows
-from tests.fixtures.devices import add_device, client_id_of
+from tests.fixtures.devices import add_device, add_intervention, client_id_of
 from tests.fixtures.totp import TEST_TOTP_SECRET, code_for
 
 pytestmark = pytest.mark.browser
@@ -47,3 +50,26 @@ def test_admin_deletes_a_device_after_confirming(app, page, auth):
     page.get_by_role("button", name="Supprimer").click()
     page.get_by_text("Équipement « Vieux PC » supprimé.").wait_for()
     assert count_rows(app, Device) == 0
+
+
+def status_of(app, intervention_id):
+    with app.app_context():
+        return db.session.get(Intervention, intervention_id).status
+
+
+def test_admin_cancels_an_intervention_in_place_after_confirming(app, page, auth):
+    """The status buttons post with htmx (not a boosted form): data-confirm guards them too."""
+    client_id = client_id_of(app, auth.create_client())
+    intervention_id = add_intervention(app, client_id)
+    auth.create_admin(enrolled=True)
+    log_in(page, "admin@example.fr")
+    page.goto(f"/admin/interventions/{intervention_id}")
+    cancel = page.get_by_role("button", name="Annuler l'intervention")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    cancel.click()
+    page.wait_for_timeout(300)
+    assert status_of(app, intervention_id) == "planned"
+    page.once("dialog", lambda dialog: dialog.accept())
+    cancel.click()
+    page.locator("#intervention-status .status-cancelled").wait_for()
+    assert status_of(app, intervention_id) == "cancelled"

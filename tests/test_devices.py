@@ -171,7 +171,7 @@ def test_admin_creates_edits_and_deletes_a_device(app, client, admin_for):
 
     licence_id = add_licence(app, admin_for, device_id=device_id)
     page = client.get(base).get_data(as_text=True)
-    assert "hx-confirm" in page
+    assert "data-confirm" in page
     response = client.post(f"{base}/{device_id}/delete")
     assert response.status_code == 303
     assert count_rows(app, Device) == 0
@@ -356,7 +356,7 @@ def test_client_changes_only_devices_they_added(
     auth.login()
     assert client.get(f"/account/devices/{device_id}/edit").status_code == status
     page = client.get(f"/account/devices/{device_id}").get_data(as_text=True)
-    assert ("hx-confirm" in page) is (status == 200)
+    assert ("data-confirm" in page) is (status == 200)
     response = client.post(
         f"/account/devices/{device_id}/edit", data={"name": "Neuf", "type": "nas"}
     )

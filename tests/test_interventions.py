@@ -268,7 +268,7 @@ def test_status_buttons_follow_the_rules_and_are_logged(app, client, admin_for):
 def test_cancelling_asks_confirmation_and_is_logged(app, client, admin_for):
     intervention_id = add_intervention(app, admin_for)
     page = client.get(f"/admin/interventions/{intervention_id}").get_data(as_text=True)
-    assert "hx-confirm=" in page
+    assert "data-confirm=" in page
     response = client.post(
         f"/admin/interventions/{intervention_id}/status", data={"status": "cancelled"}
     )

@@ -1,12 +1,26 @@
-"""One way to do each thing: one-button POSTs, CSRF fields, imports from the real module."""
+"""One way to do each recurring job: the code finds one helper, never a second spelling.
+
+Read from the source tree, so that a new area that copies an old pattern fails here the day it
+is written rather than drifting from the others.
+"""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
+from models import db
+from models.activity import ActivityLog
+from services.activity import CLIENT_VIEWED
+from services.forms import render_form
 from tests.conftest import csrf_token_from, make_user
 from tests.fixtures.accounts import get_user
+from tests.fixtures.devices import client_id_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("blueprints", "commands", "models", "services")
@@ -55,3 +69,111 @@ def test_a_one_button_post_passes_with_the_token_of_its_page(app, admin_client):
     response = admin_client.post(url, data={"csrf_token": csrf_token_from(form)})
     assert response.status_code == 303
     assert get_user(app, user_id).is_enabled is False
+
+
+CODE = sorted(
+    path for folder in ("blueprints", "services") for path in (ROOT / folder).rglob("*.py")
+)
+
+
+def where(pattern: str, paths=CODE) -> list[str]:
+    """The files (relative to the project) whose text matches ``pattern``."""
+    return [
+        path.relative_to(ROOT).as_posix()
+        for path in paths
+        if re.search(pattern, path.read_text(encoding="utf-8"))
+    ]
+
+
+def test_the_status_of_a_sent_form_is_decided_in_render_form_only():
+    assert where(r"422 if |status = 422") == ["services/forms.py"]
+
+
+def test_an_admin_view_of_a_client_is_logged_through_log_admin_view_only():
+    assert where(r"(?<!def )\blog_client_viewed\(") == ["services/access.py"]
+
+
+def test_template_filters_and_globals_are_registered_by_their_area_blueprint():
+    registering = where(r"app_template_(filter|global)")
+    assert registering, "no area registers a template filter any more?"
+    assert all(path.endswith("/__init__.py") for path in registering), registering
+
+
+def form_classes(path: Path) -> list[str]:
+    """Classes of ``path`` derived from a class whose name ends in ``Form``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(
+            getattr(base, "id", getattr(base, "attr", "")).endswith("Form") for base in node.bases
+        )
+    ]
+
+
+def test_forms_live_in_forms_modules():
+    """An area's forms are in its forms.py; the profile's in the web module beside its editor."""
+    misplaced = {
+        path.relative_to(ROOT).as_posix(): names
+        for path in CODE
+        if not path.name.endswith("forms.py") and (names := form_classes(path))
+    }
+    assert misplaced == {}
+
+
+def test_the_profile_service_knows_nothing_of_forms():
+    assert where(r"wtforms|flask_wtf|Form\b", [ROOT / "services/profile.py"]) == []
+
+
+def test_deletion_and_cancellation_are_confirmed_one_way():
+    """data-confirm (static/js/app.js) works for boosted and htmx forms under the strict CSP."""
+    templates = sorted((ROOT / "templates").rglob("*.html"))
+    assert where(r"hx-confirm", templates) == []
+    assert where(r"data-confirm", templates)
+
+
+@pytest.mark.parametrize(
+    "action", ["new_device", "edit_device", "delete_device", "reveal_serial", "reveal_licence_key"]
+)
+def test_a_client_action_and_its_admin_twin_are_one_view(app, action):
+    """Registered twice, with each side's access rule around the same function."""
+    for_the_client = app.view_functions[f"devices.account_{action}"]
+    for_an_admin = app.view_functions[f"devices.admin_{action}"]
+    assert for_the_client is not for_an_admin
+    assert inspect.unwrap(for_the_client) is inspect.unwrap(for_an_admin)
+
+
+# ---------------------------------------------------------------- the helpers themselves
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 200), ("POST", 422)])
+def test_render_form_answers_422_once_the_form_was_sent(app, method, status):
+    from blueprints.admin.forms import NewAdminForm
+
+    with app.test_request_context("/admin/users/new", method=method):
+        body, answered = render_form("admin/users/new.html", NewAdminForm())
+    assert answered == status
+    assert 'name="email"' in body
+
+
+def client_views(app) -> list[ActivityLog]:
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(ActivityLog).where(ActivityLog.action == CLIENT_VIEWED)
+        ).all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_form_sent_back_is_not_a_second_view_of_the_client(app, client, auth):
+    """Opening an admin form about a client logs one view; sending it with errors, none more."""
+    client_id = client_id_of(app, auth.create_client())
+    auth.create_admin(enrolled=True)
+    auth.login("admin@example.fr", totp=True)
+    url = f"/admin/clients/{client_id}/devices/new"
+    assert client.get(url).status_code == 200
+    assert len(client_views(app)) == 1
+    assert client.post(url, data={"name": ""}).status_code == 422
+    views = client_views(app)
+    assert [(v.target_id, v.detail) for v in views] == [(client_id, "section=devices")]

@@ -3,7 +3,10 @@
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
+from services.client_fields import format_phone
+
 bp = Blueprint("account", __name__)
+bp.add_app_template_filter(format_phone, "phone")  # a stored phone number as displayed
 
 from blueprints.account import demo, invitation, profile, routes  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402

@@ -6,7 +6,6 @@ from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
-from services import client_fields
 from services.access import client_required
 from services.forms import record_id
 from services.htmx import render_page_or_fragment
@@ -19,12 +18,6 @@ from services.profile import (
 from services.profile_editor import SectionLinks, section_editor, section_view
 
 LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")
-
-
-@bp.app_template_filter("phone")
-def _phone_filter(value):
-    """A stored phone number in its display format."""
-    return client_fields.format_phone(value)
 
 
 def profile_panel(client, **_context):

@@ -11,11 +11,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from blueprints.admin import bp
+from blueprints.admin.forms import ActivityFilterForm
 from models import MAX_ID, db
 from models.activity import ActivityLog
 from models.user import User
@@ -41,35 +39,6 @@ CSV_COLUMNS = (
     "detail",
     "seal",
 )
-
-
-# Dates outside these bounds cannot be turned into Paris midnights (year 1, year 9999).
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
-
-
-def _plausible_day(form, field):
-    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Saisissez une date entre 1970 et 9998."))
-
-
-class ActivityFilterForm(FlaskForm):
-    """The filters of the viewer, read from the query string."""
-
-    class Meta:
-        csrf = False  # a GET search changes nothing
-
-    person = StringField(_l("Personne (e-mail ou n°)"), validators=[Optional(), Length(max=254)])
-    action = SelectField(_l("Action"), choices=[], validate_choice=False)
-    target_type = SelectField(_l("Type de cible"), choices=[], validate_choice=False)
-    target_id = IntegerField(
-        _l("N° de cible"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Un numéro positif."))],
-    )
-    date_from = DateField(_l("Du"), validators=[Optional(), _plausible_day])
-    date_to = DateField(_l("Au"), validators=[Optional(), _plausible_day])
-    before = IntegerField(
-        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Un numéro positif."))]
-    )
 
 
 @dataclass

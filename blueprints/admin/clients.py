@@ -5,25 +5,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from blueprints.admin import bp
+from blueprints.admin.forms import NewClientForm
 from blueprints.auth.rules import normalize_email
 from models import db
-from models.client import CATEGORY_INDIVIDUAL, Client
+from models.client import Client
 from models.user import ROLE_CLIENT, User
-from services.access import admin_required
+from services.access import admin_required, log_admin_view
 from services.accounts import canonical
-from services.activity import log_activity, log_client_viewed
+from services.activity import log_activity
 from services.client_search import search_clients
 from services.dashboard import panels_for
-from services.forms import CleanForm, record_id
+from services.forms import record_id, render_form
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
-from services.profile import FIELD_LABELS, category_choices, section_or_404, sections_for
+from services.profile import section_or_404, sections_for
 from services.profile_editor import SectionLinks, section_editor, section_view
 
 
@@ -36,39 +34,6 @@ def clients_panel(**_context):
         ).outerjoin(Client.user)
     ).one()
     return {"total": total, "pending": pending}
-
-
-class NewClientForm(CleanForm):
-    category = SelectField(
-        FIELD_LABELS["category"], choices=category_choices, default="particulier"
-    )
-    email = EmailField(
-        _l("Adresse e-mail"),
-        [
-            DataRequired(_l("Saisissez l'adresse e-mail du client.")),
-            Email(_l("Cette adresse e-mail n'est pas valide.")),
-            Length(max=254),
-        ],
-    )
-    last_name = StringField(
-        FIELD_LABELS["last_name"], [DataRequired(_l("Ce champ est obligatoire.")), Length(max=100)]
-    )
-    first_name = StringField(
-        FIELD_LABELS["first_name"],
-        [DataRequired(_l("Ce champ est obligatoire.")), Length(max=100)],
-    )
-    company_name = StringField(FIELD_LABELS["company_name"], [Length(max=200)])
-
-    def validate_email(self, field):
-        exists = db.session.scalar(
-            sa.select(User.id).where(User.email_canonical == canonical(field.data))
-        )
-        if exists:
-            raise ValidationError(_("Un compte existe déjà avec cette adresse e-mail."))
-
-    def validate_company_name(self, field):
-        if self.category.data != CATEGORY_INDIVIDUAL and not (field.data or "").strip():
-            raise ValidationError(_("La raison sociale est obligatoire pour cette catégorie."))
 
 
 def create_client_on_behalf(form: NewClientForm) -> Client:
@@ -117,8 +82,7 @@ def new_client():
         db.session.commit()
         flash(_("Client créé : une invitation a été envoyée à %(email)s.", email=client.user.email))
         return htmx_redirect(url_for(".client", client_id=client.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/client_new.html", form=form), status
+    return render_form("admin/client_new.html", form)
 
 
 @bp.get("/clients/<int:client_id>")
@@ -126,8 +90,7 @@ def new_client():
 def client(client_id: int):
     """A client's page: every section and every area's panel. Each view is logged."""
     client = db.get_or_404(Client, client_id)
-    log_client_viewed(client.id)
-    db.session.commit()
+    log_admin_view(client.id)
     return render_template(
         "admin/client.html",
         client=client,
@@ -153,8 +116,7 @@ def client_section(client_id: int, name: str):
     """One section of a client as read (the fragment an edit is cancelled to)."""
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
-    log_client_viewed(client.id, section.name)
-    db.session.commit()
+    log_admin_view(client.id, section.name)
     return section_view(client, section, section_links(client))
 
 
@@ -164,9 +126,7 @@ def edit_client_section(client_id: int, name: str):
     """Edit one section of a client on their behalf; the client's history says "our team"."""
     client = db.get_or_404(Client, client_id)
     section = section_or_404(name, client)
-    if request.method == "GET":
-        log_client_viewed(client.id, section.name)
-        db.session.commit()
+    log_admin_view(client.id, section.name)
     return section_editor(client, section, section_links(client), "admin/client_section_edit.html")
 
 

@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.admin import bp
-from blueprints.auth.rules import email_problem, normalize_email
+from blueprints.admin.forms import NewAdminForm
+from blueprints.auth.rules import normalize_email
 from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
 from services.access import admin_required
-from services.forms import EmptyForm, record_id
+from services.forms import EmptyForm, record_id, render_form
 from services.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100
-
-
-class NewAdminForm(FlaskForm):
-    email = EmailField(
-        _l("Adresse e-mail du nouvel administrateur"),
-        validators=[DataRequired(_l("Saisissez une adresse e-mail.")), Length(max=254)],
-    )
-
-    def validate_email(self, field):
-        problem = email_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
-        if accounts.find_account(field.data) is not None:
-            raise ValidationError(_l("Un compte existe déjà pour cette adresse."))
 
 
 def _like(text: str) -> str:
@@ -170,8 +153,7 @@ def user_new():
     """Create another admin: the new admin chooses a password through a mailed link."""
     form = NewAdminForm()
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_template("admin/users/new.html", form=form), status
+        return render_form("admin/users/new.html", form)
     user = accounts.invite_admin(normalize_email(form.email.data), by=current_user)
     db.session.commit()
     flash(

@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
+from services.captcha import captcha_widget
+
 bp = Blueprint("auth", __name__)
+bp.add_app_template_global(captcha_widget, "captcha_widget")
 
 from blueprints.auth import captcha_routes, routes, totp_routes  # noqa: E402,F401

@@ -24,5 +24,4 @@ def captcha_consent():
     return "", 204
 
 
-bp.add_app_template_global(captcha.captcha_widget, "captcha_widget")
 bp.after_request(captcha.full_load_for_recaptcha)

@@ -26,6 +26,7 @@ from models.user import User
 from services import accounts
 from services.activity import log_activity
 from services.captcha import verify_captcha
+from services.forms import render_form
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
 from services.security import safe_redirect_target
@@ -58,8 +59,7 @@ def login():
     form = LoginForm(next=request.args.get("next"))
     render = {"form": form, "unverified_email": None}
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", status, **render)
+        return render_form("auth/login.html", form, "auth/_login_form.html", unverified_email=None)
     captcha = verify_captcha(request.form, "login")
     if not captcha.ok:
         _captcha_refused(form, "login", captcha)
@@ -124,10 +124,7 @@ def register():
         return redirect(landing_url(current_user))
     form = RegistrationForm()
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_page_or_fragment(
-            "auth/register.html", "auth/_register_form.html", status, form=form
-        )
+        return render_form("auth/register.html", form, "auth/_register_form.html")
     captcha = verify_captcha(request.form, "register")
     if not captcha.ok:
         _captcha_refused(form, "register", captcha)
@@ -193,8 +190,7 @@ def resend_verification():
     """Send a new verification link; the answer is the same whether the account exists or not."""
     form = EmailForm(email=request.args.get("email"))
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return _email_page(form, "resend", status)
+        return render_form("auth/email_form.html", form, purpose="resend")
     user = accounts.find_account(form.email.data)
     if user is not None and user.email_verified_at is None and user.is_enabled:
         accounts.send_verification_mail(user)
@@ -218,8 +214,7 @@ def reset_request():
     """Ask for a reset link; the page says the same whatever the address."""
     form = EmailForm()
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return _email_page(form, "reset", status)
+        return render_form("auth/email_form.html", form, purpose="reset")
     user = accounts.find_account(form.email.data)
     if user is not None and user.is_enabled:
         accounts.send_reset_mail(user)
@@ -248,8 +243,7 @@ def reset_password(token: str):
         )
     form = ResetPasswordForm(account_email=user.email)
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_template("auth/reset_password.html", form=form, user=user), status
+        return render_form("auth/reset_password.html", form, user=user)
     accounts.reset_password(user, form.password.data)
     db.session.commit()
     logout_user()
@@ -356,7 +350,3 @@ def confirm_email_change(token: str):
 def _link_problem(message: str, retry_endpoint: str):
     """A link from a mail that cannot be used: say why and how to get a new one."""
     return render_template("auth/link_problem.html", message=message, retry_endpoint=retry_endpoint)
-
-
-def _email_page(form, purpose: str, status: int):
-    return render_template("auth/email_form.html", form=form, purpose=purpose), status

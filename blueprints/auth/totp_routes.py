@@ -25,6 +25,7 @@ from models.user import User
 from services.access import client_required
 from services.activity import log_activity
 from services.crypto import decrypt, encrypt
+from services.forms import render_form
 from services.htmx import htmx_redirect
 from services.passwords import verify_password
 from services.security import safe_redirect_target
@@ -111,9 +112,7 @@ def totp_verify():
         return redirect(url_for("auth.totp_enroll"))
     form = CodeForm()
     if not form.validate_on_submit():
-        return render_template("auth/totp_verify.html", form=form), (
-            422 if request.method == "POST" else 200
-        )
+        return render_form("auth/totp_verify.html", form)
     if too_many_failures(user, pending_started_at()):
         return _locked_out(user)
     outcome = check_login_code(user, form.code.data)
@@ -166,7 +165,6 @@ def totp_enroll():
             return redirect(url_for("auth.totp_verify"))
     secret = _enrolment_secret()
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         if pending and too_many_failures(user, pending_started_at()):
             return _locked_out(user)
@@ -187,17 +185,14 @@ def totp_enroll():
         if pending and too_many_failures(user, pending_started_at()):
             return _locked_out(user)
         form.code.errors.append(_code_error("invalid"))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    context = {
-        "form": form,
-        "enrolment": Enrolment(secret, user.email),
-        "user": user,
-        "pending": pending,
-        "two_factor": two_factor_summary(user),
-    }
-    return render_template("auth/totp_enroll.html", **context), status
+    return render_form(
+        "auth/totp_enroll.html",
+        form,
+        enrolment=Enrolment(secret, user.email),
+        user=user,
+        pending=pending,
+        two_factor=two_factor_summary(user),
+    )
 
 
 @bp.route("/totp/recovery-codes", methods=["GET", "POST"])
@@ -214,7 +209,6 @@ def recovery_codes():
     if not recently_authenticated():
         return _ask_password_again()
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
         if too_many_failures(user, since):
@@ -231,11 +225,7 @@ def recovery_codes():
         log_failed_code(user, outcome, "recovery_codes")
         db.session.commit()
         form.code.errors.append(_code_error(outcome))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    left = remaining_recovery_codes(user)
-    return render_template("auth/recovery_codes.html", form=form, left=left), status
+    return render_form("auth/recovery_codes.html", form, left=remaining_recovery_codes(user))
 
 
 @bp.route("/totp/disable", methods=["GET", "POST"])
@@ -246,7 +236,6 @@ def totp_disable():
     if not has_totp(user):
         return redirect(url_for("auth.totp_enroll"))
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
         outcome = "invalid" if too_many_failures(user, since) else check_totp(user, form.code.data)
@@ -258,10 +247,7 @@ def totp_disable():
         log_failed_code(user, outcome, "disable")
         db.session.commit()
         form.code.errors.append(_code_error(outcome))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/totp_disable.html", form=form), status
+    return render_form("auth/totp_disable.html", form)
 
 
 @bp.route("/totp/confirm-password", methods=["GET", "POST"])
@@ -270,7 +256,6 @@ def totp_confirm_password():
     """The password again before enrolling anew or replacing recovery codes."""
     user = current_user._get_current_object()
     form = ConfirmPasswordForm(next=request.args.get("next"))
-    status = 200
     if form.validate_on_submit():
         target = safe_redirect_target(form.next.data, url_for("auth.totp_enroll"))
         if verify_password(user.password_hash, form.password.data):
@@ -291,7 +276,4 @@ def totp_confirm_password():
             flash(_("Trop d'essais : vous avez été déconnecté."), "info")
             return htmx_redirect(url_for("auth.login"))
         form.password.errors.append(_("Mot de passe incorrect."))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/confirm_password.html", form=form), status
+    return render_form("auth/confirm_password.html", form)

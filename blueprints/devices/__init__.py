@@ -3,7 +3,11 @@
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
+from blueprints.devices.rules import masked
+
 bp = Blueprint("devices", __name__)
+# The masked form of an encrypted value, for lists and detail pages.
+bp.add_app_template_filter(masked, "masked_secret")
 
 from blueprints.devices import demo, panels, routes, rules  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402

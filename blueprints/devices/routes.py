@@ -1,12 +1,17 @@
 """Routes of devices and licences: the client's own under /account, every client's under /admin.
 
-Every route scopes its query to one client: the logged-in client, or the client of the URL for
-admins. An object of another client is a 404, for pages and fragments alike.
+A client's action and its admin twin are one view taking a :class:`Scope` (whose devices, where
+to go back), registered by :func:`twin_routes` on the client's URL (client login) and on the
+admin's (``admin_required``). Every view scopes its query to the scope's client: an object of
+another client is a 404, for pages and fragments alike.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, render_template, request, url_for
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,7 +26,6 @@ from blueprints.devices.rules import (
     device_of_client_or_404,
     licence_key,
     licence_of_client_or_404,
-    masked,
     serial_number,
     set_licence_key,
     set_serial_number,
@@ -29,24 +33,94 @@ from blueprints.devices.rules import (
 from models import db
 from models.client import Client
 from models.device import Device, Licence
-from services.access import admin_required, client_required
-from services.activity import log_activity, log_client_viewed
+from services.access import admin_required, client_required, log_admin_view
+from services.activity import log_activity
+from services.forms import render_form
 from services.htmx import htmx_redirect, is_fragment_request
 
-
-@bp.app_template_filter("masked_secret")
-def masked_secret(token: str | None) -> str:
-    """The masked form of an encrypted value, for lists and detail pages."""
-    return masked(token)
+FORM_METHODS = ["GET", "POST"]
+SECTION = "devices"
 
 
-def _client_id() -> int:
-    return current_user.client.id
+@dataclass(frozen=True)
+class Scope:
+    """Whose devices a view works on, and where it leads back.
+
+    The client's own (:func:`own_scope`) or, for an admin, one client's (:func:`admin_scope`).
+    """
+
+    client: Client
+    client_id: int
+    by_admin: bool
+
+    @property
+    def detail(self) -> dict | None:
+        """What an activity entry adds: an admin's act names the client."""
+        return {"client": self.client_id} if self.by_admin else None
+
+    def may_add_devices(self) -> bool:
+        """Admins always; clients when the company allows it."""
+        return self.by_admin or clients_may_add_devices()
+
+    def may_change(self, device: Device) -> bool:
+        """Admins change any device of the client; a client only those they added."""
+        return self.by_admin or client_may_change(device, current_user)
+
+    def devices_url(self) -> str:
+        """The list of devices."""
+        if self.by_admin:
+            return url_for("devices.admin_devices", client_id=self.client_id)
+        return url_for("devices.account_devices")
+
+    def device_url(self, device_id: int) -> str:
+        """Where a device's actions lead back: its page for the client, the list for an admin."""
+        if self.by_admin:
+            return self.devices_url()
+        return url_for("devices.account_device", device_id=device_id)
+
+    def licences_url(self) -> str:
+        """The list of licences (on the same page as the devices for an admin)."""
+        if self.by_admin:
+            return self.devices_url()
+        return url_for("devices.account_licences")
 
 
-def _form_page(template: str, form, status: int = 200, **context):
-    """A form page; 422 when the form was sent and is invalid (htmx swaps it in)."""
-    return render_template(template, form=form, **context), status
+def own_scope() -> Scope:
+    """The logged-in client's own devices."""
+    client = current_user.client
+    return Scope(client=client, client_id=client.id, by_admin=False)
+
+
+def admin_scope(client_id: int) -> Scope:
+    """An admin's view of one client's devices (a 404 for no such client); its look is logged."""
+    client = db.get_or_404(Client, client_id)
+    log_admin_view(client_id, SECTION)
+    return Scope(client=client, client_id=client_id, by_admin=True)
+
+
+def twin_routes(*, client: str, admin: str, **options):
+    """Register ``view(scope, ...)`` on two URL rules, one per side.
+
+    ``account_<view>`` on the ``client`` rule: the logged-in client (``client_required``), on
+    their own devices. ``admin_<view>`` on the ``admin`` rule, which names the client: admins
+    only (``admin_required``), their look logged.
+    """
+
+    def register(view):
+        @wraps(view)
+        def for_the_client(**ids):
+            return view(own_scope(), **ids)
+
+        @wraps(view)
+        def for_an_admin(client_id: int, **ids):
+            return view(admin_scope(client_id), **ids)
+
+        name = view.__name__
+        bp.add_url_rule(client, f"account_{name}", client_required(for_the_client), **options)
+        bp.add_url_rule(admin, f"admin_{name}", admin_required(for_an_admin), **options)
+        return view
+
+    return register
 
 
 def _fill_device(device: Device, form: DeviceForm) -> None:
@@ -71,13 +145,130 @@ def _fill_licence(licence: Licence, form: LicenceForm) -> None:
         set_licence_key(licence, None)
 
 
-def _reveal_response(title: str, value: str | None, secret_id: str, back_url: str):
-    """The clear value: a small fragment for htmx, a page otherwise; never cached."""
+def _revealed(record, action: str, scope: Scope, title: str, value: str | None, secret_id: str):
+    """Log the reveal of a secret of ``record``, then show it, never cached.
+
+    A small fragment for htmx; a page otherwise, with a way back to the device or the licences.
+    """
+    back_url = scope.device_url(record.id) if isinstance(record, Device) else scope.licences_url()
+    log_activity(action, target=record, detail=scope.detail)
+    db.session.commit()
     context = {"title": title, "value": value, "secret_id": secret_id, "back_url": back_url}
     template = "devices/_revealed.html" if is_fragment_request() else "devices/revealed.html"
     response = make_response(render_template(template, **context))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------- one view per action
+
+
+@twin_routes(
+    client="/account/devices/new",
+    admin="/admin/clients/<int:client_id>/devices/new",
+    methods=FORM_METHODS,
+)
+def new_device(scope: Scope):
+    """Add a device to the scope's client (a client may when the company allows it)."""
+    if not scope.may_add_devices():
+        abort(404)
+    form = DeviceForm()
+    if form.validate_on_submit():
+        device = Device(client_id=scope.client_id, created_by_id=current_user.id)
+        _fill_device(device, form)
+        db.session.add(device)
+        db.session.flush()
+        log_activity("device.created", target=device, detail=scope.detail)
+        db.session.commit()
+        flash(_("Équipement « %(name)s » ajouté.", name=device.name), "success")
+        return htmx_redirect(scope.devices_url())
+    if scope.by_admin:
+        title = _("Ajouter un équipement pour %(client)s", client=scope.client.display_name)
+    else:
+        title = _("Ajouter un équipement")
+    return render_form(
+        "devices/device_form.html",
+        form,
+        title=title,
+        cancel_url=scope.devices_url(),
+        device=None,
+    )
+
+
+def _changeable_device(scope: Scope, device_id: int) -> Device:
+    """A device of the scope's client that the user may change; anything else is a 404."""
+    device = device_of_client_or_404(device_id, scope.client_id)
+    if not scope.may_change(device):
+        abort(404)
+    return device
+
+
+@twin_routes(
+    client="/account/devices/<int:device_id>/edit",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/edit",
+    methods=FORM_METHODS,
+)
+def edit_device(scope: Scope, device_id: int):
+    """Edit a device (a client, one they added); an empty serial number field keeps it."""
+    device = _changeable_device(scope, device_id)
+    form = DeviceForm(obj=device)  # the serial number is never put back in the form
+    if form.validate_on_submit():
+        _fill_device(device, form)
+        log_activity("device.updated", target=device, detail=scope.detail)
+        db.session.commit()
+        flash(_("Équipement « %(name)s » enregistré.", name=device.name), "success")
+        return htmx_redirect(scope.device_url(device_id))
+    return render_form(
+        "devices/device_form.html",
+        form,
+        title=_("Modifier « %(name)s »", name=device.name),
+        cancel_url=scope.device_url(device_id),
+        device=device,
+    )
+
+
+@twin_routes(
+    client="/account/devices/<int:device_id>/delete",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/delete",
+    methods=["POST"],
+)
+def delete_device(scope: Scope, device_id: int):
+    """Delete a device (a client, one they added), confirmed; its licences stay, unlinked."""
+    device = _changeable_device(scope, device_id)
+    log_activity("device.deleted", target=device, detail=scope.detail)
+    name = device.name
+    db.session.delete(device)
+    db.session.commit()
+    flash(_("Équipement « %(name)s » supprimé.", name=name), "success")
+    return htmx_redirect(scope.devices_url())
+
+
+@twin_routes(
+    client="/account/devices/<int:device_id>/serial",
+    admin="/admin/clients/<int:client_id>/devices/<int:device_id>/serial",
+    methods=["POST"],
+)
+def reveal_serial(scope: Scope, device_id: int):
+    """Reveal the serial number of a device of the scope's client; the reveal is logged."""
+    device = device_of_client_or_404(device_id, scope.client_id)
+    title = _("Numéro de série de « %(name)s »", name=device.name)
+    return _revealed(
+        device, "device.serial_revealed", scope, title, serial_number(device), f"serial-{device_id}"
+    )
+
+
+@twin_routes(
+    client="/account/licences/<int:licence_id>/key",
+    admin="/admin/clients/<int:client_id>/licences/<int:licence_id>/key",
+    methods=["POST"],
+)
+def reveal_licence_key(scope: Scope, licence_id: int):
+    """Reveal the key of a licence of the scope's client; the reveal is logged."""
+    licence = licence_of_client_or_404(licence_id, scope.client_id)
+    title = _("Licence « %(product)s »", product=licence.product)
+    return _revealed(
+        licence, "licence.key_revealed", scope, title, licence_key(licence), f"key-{licence_id}"
+    )
 
 
 # ---------------------------------------------------------------- the client's own
@@ -87,9 +278,10 @@ def _reveal_response(title: str, value: str | None, secret_id: str, back_url: st
 @client_required
 def account_devices():
     """The client's devices, with their serial numbers masked."""
-    devices = db.session.scalars(client_devices_query(_client_id())).all()
+    scope = own_scope()
+    devices = db.session.scalars(client_devices_query(scope.client_id)).all()
     return render_template(
-        "devices/account_devices.html", devices=devices, may_add=clients_may_add_devices()
+        "devices/account_devices.html", devices=devices, may_add=scope.may_add_devices()
     )
 
 
@@ -97,95 +289,10 @@ def account_devices():
 @client_required
 def account_device(device_id: int):
     """One device of the client, with its licences."""
-    device = device_of_client_or_404(device_id, _client_id())
+    scope = own_scope()
+    device = device_of_client_or_404(device_id, scope.client_id)
     return render_template(
-        "devices/account_device.html",
-        device=device,
-        may_change=client_may_change(device, current_user),
-    )
-
-
-@bp.route("/account/devices/new", methods=["GET", "POST"])
-@client_required
-def account_new_device():
-    """A client adds a device of their own, when the company allows it."""
-    if not clients_may_add_devices():
-        abort(404)
-    form = DeviceForm()
-    if form.validate_on_submit():
-        device = Device(client_id=_client_id(), created_by_id=current_user.id)
-        _fill_device(device, form)
-        db.session.add(device)
-        db.session.flush()
-        log_activity("device.created", target=device)
-        db.session.commit()
-        flash(_("Équipement « %(name)s » ajouté.", name=device.name), "success")
-        return htmx_redirect(url_for("devices.account_devices"))
-    return _form_page(
-        "devices/device_form.html",
-        form,
-        422 if form.is_submitted() else 200,
-        title=_("Ajouter un équipement"),
-        cancel_url=url_for("devices.account_devices"),
-        device=None,
-    )
-
-
-def _own_changeable_device(device_id: int) -> Device:
-    """A device of the client that they added themselves; anything else is a 404."""
-    device = device_of_client_or_404(device_id, _client_id())
-    if not client_may_change(device, current_user):
-        abort(404)
-    return device
-
-
-@bp.route("/account/devices/<int:device_id>/edit", methods=["GET", "POST"])
-@client_required
-def account_edit_device(device_id: int):
-    """A client corrects a device they added; an empty serial number field keeps it."""
-    device = _own_changeable_device(device_id)
-    form = DeviceForm(obj=device)
-    if form.validate_on_submit():
-        _fill_device(device, form)
-        log_activity("device.updated", target=device)
-        db.session.commit()
-        flash(_("Équipement « %(name)s » enregistré.", name=device.name), "success")
-        return htmx_redirect(url_for("devices.account_device", device_id=device.id))
-    return _form_page(
-        "devices/device_form.html",
-        form,
-        422 if form.is_submitted() else 200,
-        title=_("Modifier « %(name)s »", name=device.name),
-        cancel_url=url_for("devices.account_device", device_id=device.id),
-        device=device,
-    )
-
-
-@bp.post("/account/devices/<int:device_id>/delete")
-@client_required
-def account_delete_device(device_id: int):
-    """A client deletes a device they added (the page asked for confirmation)."""
-    device = _own_changeable_device(device_id)
-    log_activity("device.deleted", target=device)
-    name = device.name
-    db.session.delete(device)
-    db.session.commit()
-    flash(_("Équipement « %(name)s » supprimé.", name=name), "success")
-    return htmx_redirect(url_for("devices.account_devices"))
-
-
-@bp.post("/account/devices/<int:device_id>/serial")
-@client_required
-def account_reveal_serial(device_id: int):
-    """Reveal the serial number of one of the client's devices; the reveal is logged."""
-    device = device_of_client_or_404(device_id, _client_id())
-    log_activity("device.serial_revealed", target=device)
-    db.session.commit()
-    return _reveal_response(
-        _("Numéro de série de « %(name)s »", name=device.name),
-        serial_number(device),
-        f"serial-{device.id}",
-        url_for("devices.account_device", device_id=device.id),
+        "devices/account_device.html", device=device, may_change=scope.may_change(device)
     )
 
 
@@ -193,172 +300,68 @@ def account_reveal_serial(device_id: int):
 @client_required
 def account_licences():
     """The client's software licences, with their keys masked."""
-    licences = db.session.scalars(client_licences_query(_client_id())).unique().all()
+    licences = db.session.scalars(client_licences_query(own_scope().client_id)).unique().all()
     return render_template("devices/account_licences.html", licences=licences)
 
 
-@bp.post("/account/licences/<int:licence_id>/key")
-@client_required
-def account_reveal_licence_key(licence_id: int):
-    """Reveal the key of one of the client's licences; the reveal is logged."""
-    licence = licence_of_client_or_404(licence_id, _client_id())
-    log_activity("licence.key_revealed", target=licence)
-    db.session.commit()
-    return _reveal_response(
-        _("Licence « %(product)s »", product=licence.product),
-        licence_key(licence),
-        f"key-{licence.id}",
-        url_for("devices.account_licences"),
-    )
-
-
 # ---------------------------------------------------------------- admins, for one client
-
-
-def _log_view_of_form(client_id: int) -> None:
-    """Opening a form about a client's devices shows their data: the view is logged."""
-    if request.method == "GET":
-        log_client_viewed(client_id, "devices")
-        db.session.commit()
 
 
 @bp.get("/admin/clients/<int:client_id>/devices")
 @admin_required
 def admin_devices(client_id: int):
     """The devices and licences of one client; the admin's look is logged."""
-    client = db.get_or_404(Client, client_id)
-    log_client_viewed(client.id, "devices")
-    db.session.commit()  # before loading the lists: a commit expires what it loaded
-    devices = db.session.scalars(client_devices_query(client.id)).all()
-    licences = db.session.scalars(client_licences_query(client.id)).unique().all()
+    scope = admin_scope(client_id)
+    devices = db.session.scalars(client_devices_query(scope.client_id)).all()
+    licences = db.session.scalars(client_licences_query(scope.client_id)).unique().all()
     return render_template(
-        "devices/admin_devices.html", client=client, devices=devices, licences=licences
+        "devices/admin_devices.html", client=scope.client, devices=devices, licences=licences
     )
 
 
-@bp.route("/admin/clients/<int:client_id>/devices/new", methods=["GET", "POST"])
-@admin_required
-def admin_new_device(client_id: int):
-    """Add a device to a client."""
-    client = db.get_or_404(Client, client_id)
-    _log_view_of_form(client.id)
-    form = DeviceForm()
-    if form.validate_on_submit():
-        device = Device(client_id=client.id, created_by_id=current_user.id)
-        _fill_device(device, form)
-        db.session.add(device)
-        db.session.flush()
-        log_activity("device.created", target=device, detail={"client": client.id})
-        db.session.commit()
-        flash(_("Équipement « %(name)s » ajouté.", name=device.name), "success")
-        return htmx_redirect(url_for("devices.admin_devices", client_id=client.id))
-    return _form_page(
-        "devices/device_form.html",
-        form,
-        422 if form.is_submitted() else 200,
-        title=_("Ajouter un équipement pour %(client)s", client=client.display_name),
-        cancel_url=url_for("devices.admin_devices", client_id=client.id),
-        device=None,
-    )
-
-
-@bp.route("/admin/clients/<int:client_id>/devices/<int:device_id>/edit", methods=["GET", "POST"])
-@admin_required
-def admin_edit_device(client_id: int, device_id: int):
-    """Edit a device; an empty serial number field keeps the stored one."""
-    device = device_of_client_or_404(device_id, client_id)
-    _log_view_of_form(client_id)
-    form = DeviceForm(obj=device)  # the serial number is never put back in the form
-    if form.validate_on_submit():
-        _fill_device(device, form)
-        log_activity("device.updated", target=device, detail={"client": client_id})
-        db.session.commit()
-        flash(_("Équipement « %(name)s » enregistré.", name=device.name), "success")
-        return htmx_redirect(url_for("devices.admin_devices", client_id=client_id))
-    return _form_page(
-        "devices/device_form.html",
-        form,
-        422 if form.is_submitted() else 200,
-        title=_("Modifier « %(name)s »", name=device.name),
-        cancel_url=url_for("devices.admin_devices", client_id=client_id),
-        device=device,
-    )
-
-
-@bp.post("/admin/clients/<int:client_id>/devices/<int:device_id>/delete")
-@admin_required
-def admin_delete_device(client_id: int, device_id: int):
-    """Delete a device (the page asked for confirmation); its licences stay, unlinked."""
-    device = device_of_client_or_404(device_id, client_id)
-    log_activity("device.deleted", target=device, detail={"client": client_id})
-    name = device.name
-    db.session.delete(device)
-    db.session.commit()
-    flash(_("Équipement « %(name)s » supprimé.", name=name), "success")
-    return htmx_redirect(url_for("devices.admin_devices", client_id=client_id))
-
-
-@bp.post("/admin/clients/<int:client_id>/devices/<int:device_id>/serial")
-@admin_required
-def admin_reveal_serial(client_id: int, device_id: int):
-    """Reveal a client's serial number to an admin; the reveal is logged."""
-    device = device_of_client_or_404(device_id, client_id)
-    log_activity("device.serial_revealed", target=device, detail={"client": client_id})
-    db.session.commit()
-    return _reveal_response(
-        _("Numéro de série de « %(name)s »", name=device.name),
-        serial_number(device),
-        f"serial-{device.id}",
-        url_for("devices.admin_devices", client_id=client_id),
-    )
-
-
-@bp.route("/admin/clients/<int:client_id>/licences/new", methods=["GET", "POST"])
+@bp.route("/admin/clients/<int:client_id>/licences/new", methods=FORM_METHODS)
 @admin_required
 def admin_new_licence(client_id: int):
     """Add a software licence to a client."""
-    client = db.get_or_404(Client, client_id)
-    _log_view_of_form(client.id)
-    form = LicenceForm(device_choices=device_choices(client.id))
+    scope = admin_scope(client_id)
+    form = LicenceForm(device_choices=device_choices(scope.client_id))
     if form.validate_on_submit():
-        licence = Licence(client_id=client.id)
+        licence = Licence(client_id=scope.client_id)
         _fill_licence(licence, form)
         db.session.add(licence)
         db.session.flush()
-        log_activity("licence.created", target=licence, detail={"client": client.id})
+        log_activity("licence.created", target=licence, detail=scope.detail)
         db.session.commit()
         flash(_("Licence « %(product)s » ajoutée.", product=licence.product), "success")
-        return htmx_redirect(url_for("devices.admin_devices", client_id=client.id))
-    return _form_page(
+        return htmx_redirect(scope.licences_url())
+    return render_form(
         "devices/licence_form.html",
         form,
-        422 if form.is_submitted() else 200,
-        title=_("Ajouter une licence pour %(client)s", client=client.display_name),
-        cancel_url=url_for("devices.admin_devices", client_id=client.id),
+        title=_("Ajouter une licence pour %(client)s", client=scope.client.display_name),
+        cancel_url=scope.licences_url(),
         licence=None,
     )
 
 
-@bp.route("/admin/clients/<int:client_id>/licences/<int:licence_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/clients/<int:client_id>/licences/<int:licence_id>/edit", methods=FORM_METHODS)
 @admin_required
 def admin_edit_licence(client_id: int, licence_id: int):
     """Edit a licence; an empty key field keeps the stored key."""
-    licence = licence_of_client_or_404(licence_id, client_id)
-    _log_view_of_form(client_id)
+    scope = admin_scope(client_id)
+    licence = licence_of_client_or_404(licence_id, scope.client_id)
     # The key is never put back in the form (the model has no ``licence_key`` attribute).
-    form = LicenceForm(obj=licence, device_choices=device_choices(client_id))
+    form = LicenceForm(obj=licence, device_choices=device_choices(scope.client_id))
     if form.validate_on_submit():
         _fill_licence(licence, form)
-        log_activity("licence.updated", target=licence, detail={"client": client_id})
+        log_activity("licence.updated", target=licence, detail=scope.detail)
         db.session.commit()
         flash(_("Licence « %(product)s » enregistrée.", product=licence.product), "success")
-        return htmx_redirect(url_for("devices.admin_devices", client_id=client_id))
-    return _form_page(
+        return htmx_redirect(scope.licences_url())
+    return render_form(
         "devices/licence_form.html",
         form,
-        422 if form.is_submitted() else 200,
         title=_("Modifier la licence « %(product)s »", product=licence.product),
-        cancel_url=url_for("devices.admin_devices", client_id=client_id),
+        cancel_url=scope.licences_url(),
         licence=licence,
     )
 
@@ -367,25 +370,11 @@ def admin_edit_licence(client_id: int, licence_id: int):
 @admin_required
 def admin_delete_licence(client_id: int, licence_id: int):
     """Delete a licence (the page asked for confirmation)."""
-    licence = licence_of_client_or_404(licence_id, client_id)
-    log_activity("licence.deleted", target=licence, detail={"client": client_id})
+    scope = admin_scope(client_id)
+    licence = licence_of_client_or_404(licence_id, scope.client_id)
+    log_activity("licence.deleted", target=licence, detail=scope.detail)
     product = licence.product
     db.session.delete(licence)
     db.session.commit()
     flash(_("Licence « %(product)s » supprimée.", product=product), "success")
-    return htmx_redirect(url_for("devices.admin_devices", client_id=client_id))
-
-
-@bp.post("/admin/clients/<int:client_id>/licences/<int:licence_id>/key")
-@admin_required
-def admin_reveal_licence_key(client_id: int, licence_id: int):
-    """Reveal a client's licence key to an admin; the reveal is logged."""
-    licence = licence_of_client_or_404(licence_id, client_id)
-    log_activity("licence.key_revealed", target=licence, detail={"client": client_id})
-    db.session.commit()
-    return _reveal_response(
-        _("Licence « %(product)s »", product=licence.product),
-        licence_key(licence),
-        f"key-{licence.id}",
-        url_for("devices.admin_devices", client_id=client_id),
-    )
+    return htmx_redirect(scope.licences_url())

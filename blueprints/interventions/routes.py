@@ -9,21 +9,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.devices.rules import device_choices
 from blueprints.interventions import bp
 from blueprints.interventions.forms import NO_TECHNICIAN, InterventionForm, StatusForm
 from blueprints.interventions.rules import (
-    TRANSITIONS,
     InterventionRuleError,
     all_interventions,
     change_status,
     client_interventions,
     default_end_date,
     end_date_problem,
-    format_duration,
     intervention_of_client_or_404,
     intervention_or_404,
     local_to_utc,
@@ -36,40 +33,15 @@ from models.client import Client
 from models.device import Device
 from models.intervention import STATUSES, Intervention
 from models.user import ROLE_ADMIN, User
-from services.access import admin_required, client_required
-from services.activity import log_activity, log_client_viewed
+from services.access import admin_required, client_required, log_admin_view
+from services.activity import log_activity
+from services.forms import render_form
 from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 from services.sanitize import sanitize_html
 
 
-@bp.app_template_filter("duration")
-def duration_filter(minutes: int | None) -> str:
-    """Minutes as ``h:mm``."""
-    return format_duration(minutes)
-
-
 def _page_size() -> int:
     return current_app.config["PAGE_SIZE"]
-
-
-STATUS_ACTIONS = {
-    "planned": _l("Replanifier"),
-    "in_progress": _l("Passer en cours"),
-    "done": _l("Terminer"),
-    "cancelled": _l("Annuler l'intervention"),
-}
-
-
-@bp.app_template_global()
-def allowed_statuses(current: str) -> list[str]:
-    """The statuses an intervention in ``current`` may move to, in the usual order."""
-    return [code for code in STATUSES if code in TRANSITIONS.get(current, set())]
-
-
-@bp.app_template_global()
-def status_action(code: str) -> str:
-    """The label of the button that moves an intervention to ``code``."""
-    return str(STATUS_ACTIONS.get(code, code))
 
 
 # ---------------------------------------------------------------- the client's own
@@ -159,17 +131,13 @@ SECTION = "interventions"
 
 
 def _log_view_of_intervention(intervention_id: int) -> None:
-    """Log the admin's look at an intervention's client (a 404 for no such intervention).
-
-    Logged and committed before the intervention is loaded: a commit expires what it loaded.
-    """
+    """Log the admin's look at an intervention's client (a 404 for no such intervention)."""
     client_id = db.session.scalar(
         sa.select(Intervention.client_id).where(Intervention.id == intervention_id)
     )
     if client_id is None:
         abort(404)
-    log_client_viewed(client_id, SECTION)
-    db.session.commit()
+    log_admin_view(client_id, SECTION)
 
 
 @bp.get("/admin/interventions")
@@ -195,8 +163,7 @@ def admin_interventions():
 def admin_client_interventions(client_id: int):
     """The interventions of one client; the admin's look is logged."""
     client = db.get_or_404(Client, client_id)
-    log_client_viewed(client.id, SECTION)  # every page of the list, fragments too
-    db.session.commit()  # before loading the list: a commit expires what it loaded
+    log_admin_view(client.id, SECTION)  # every page of the list, fragments too
     items, next_cursor = client_interventions(client.id, request.args.get("before"), _page_size())
     return render_page_or_fragment(
         "interventions/admin_list.html",
@@ -209,35 +176,50 @@ def admin_client_interventions(client_id: int):
     )
 
 
+def intervention_form(intervention: Intervention, client: Client, **defaults):
+    """Plan an intervention (one without an id yet) or edit one: one form, the same rules.
+
+    A status change follows the same rules as the buttons; ``defaults`` fill a new form.
+    """
+    is_new = intervention.id is None
+    form = _form(client.id, obj=None if is_new else intervention, **defaults)
+    if not is_new and not form.is_submitted():
+        form.starts_at.data = utc_to_local(intervention.starts_at)
+        form.ended_at.data = utc_to_local(intervention.ended_at)
+        form.device_ids.data = [d.id for d in intervention.devices]
+        form.technician_id.data = intervention.technician_id or NO_TECHNICIAN
+    if form.validate_on_submit() and _apply_form(intervention, form):
+        if is_new:
+            db.session.add(intervention)
+            db.session.flush()
+            log_activity("intervention.created", target=intervention, detail={"client": client.id})
+        else:
+            log_activity("intervention.updated", target=intervention)
+        db.session.commit()
+        flash(_("Intervention enregistrée."), "success")
+        return htmx_redirect(
+            url_for("interventions.admin_intervention", intervention_id=intervention.id)
+        )
+    if is_new:
+        title = _("Nouvelle intervention pour %(client)s", client=client.display_name)
+        cancel_url = url_for("interventions.admin_client_interventions", client_id=client.id)
+    else:
+        title = _("Modifier l'intervention")
+        cancel_url = url_for("interventions.admin_intervention", intervention_id=intervention.id)
+    return render_form(
+        "interventions/form.html", form, client=client, title=title, cancel_url=cancel_url
+    )
+
+
 @bp.route("/admin/clients/<int:client_id>/interventions/new", methods=["GET", "POST"])
 @admin_required
 def admin_new_intervention(client_id: int):
     """Plan (or record) an intervention for a client."""
     client = db.get_or_404(Client, client_id)
-    if request.method == "GET":  # the form lists the client's devices
-        log_client_viewed(client.id, SECTION)
-        db.session.commit()
-    form = _form(client.id, technician_id=current_user.id)
-    if form.validate_on_submit():
-        intervention = Intervention(client_id=client.id, status=None)
-        intervention.events = []
-        if _apply_form(intervention, form):
-            db.session.add(intervention)
-            db.session.flush()
-            log_activity("intervention.created", target=intervention, detail={"client": client.id})
-            db.session.commit()
-            flash(_("Intervention enregistrée."), "success")
-            return htmx_redirect(
-                url_for("interventions.admin_intervention", intervention_id=intervention.id)
-            )
-    return render_template(
-        "interventions/form.html",
-        form=form,
-        client=client,
-        intervention=None,
-        title=_("Nouvelle intervention pour %(client)s", client=client.display_name),
-        cancel_url=url_for("interventions.admin_client_interventions", client_id=client.id),
-    ), 422 if form.is_submitted() else 200
+    log_admin_view(client_id, SECTION)  # the form lists the client's devices
+    intervention = Intervention(client_id=client_id, status=None)
+    intervention.events = []
+    return intervention_form(intervention, client, technician_id=current_user.id)
 
 
 @bp.get("/admin/interventions/<int:intervention_id>")
@@ -255,30 +237,9 @@ def admin_intervention(intervention_id: int):
 @admin_required
 def admin_edit_intervention(intervention_id: int):
     """Edit an intervention; a status change follows the same rules as the buttons."""
-    if request.method == "GET":
-        _log_view_of_intervention(intervention_id)
+    _log_view_of_intervention(intervention_id)
     intervention = intervention_or_404(intervention_id)
-    form = _form(intervention.client_id, obj=intervention)
-    if not form.is_submitted():
-        form.starts_at.data = utc_to_local(intervention.starts_at)
-        form.ended_at.data = utc_to_local(intervention.ended_at)
-        form.device_ids.data = [d.id for d in intervention.devices]
-        form.technician_id.data = intervention.technician_id or NO_TECHNICIAN
-    if form.validate_on_submit() and _apply_form(intervention, form):
-        log_activity("intervention.updated", target=intervention)
-        db.session.commit()
-        flash(_("Intervention enregistrée."), "success")
-        return htmx_redirect(
-            url_for("interventions.admin_intervention", intervention_id=intervention.id)
-        )
-    return render_template(
-        "interventions/form.html",
-        form=form,
-        client=intervention.client,
-        intervention=intervention,
-        title=_("Modifier l'intervention"),
-        cancel_url=url_for("interventions.admin_intervention", intervention_id=intervention.id),
-    ), 422 if form.is_submitted() else 200
+    return intervention_form(intervention, intervention.client)
 
 
 @bp.post("/admin/interventions/<int:intervention_id>/status")

@@ -18,6 +18,7 @@ from models.intervention import (
     STATUS_DONE,
     STATUS_IN_PROGRESS,
     STATUS_PLANNED,
+    STATUSES,
     Intervention,
     InterventionEvent,
 )
@@ -30,6 +31,24 @@ TRANSITIONS = {
     STATUS_DONE: {STATUS_IN_PROGRESS},
     STATUS_CANCELLED: {STATUS_PLANNED},
 }
+
+
+STATUS_ACTIONS = {
+    STATUS_PLANNED: _l("Replanifier"),
+    STATUS_IN_PROGRESS: _l("Passer en cours"),
+    STATUS_DONE: _l("Terminer"),
+    STATUS_CANCELLED: _l("Annuler l'intervention"),
+}
+
+
+def allowed_statuses(current: str) -> list[str]:
+    """The statuses an intervention in ``current`` may move to, in the usual order."""
+    return [code for code in STATUSES if code in TRANSITIONS.get(current, set())]
+
+
+def status_action(code: str) -> str:
+    """The label of the button that moves an intervention to ``code``."""
+    return str(STATUS_ACTIONS.get(code, code))
 
 
 class InterventionRuleError(ValueError):
