@@ -119,6 +119,7 @@ class Defaults:
     MAIL_SENDING_TIMEOUT_S = 900  # a mail left "sending" this long (crash) is taken over
     MAIL_SEND_AFTER_COMMIT = True
     MAIL_BASE_URL: str | None = None  # public address of the portal, for links in mails
+    MAIL_RETENTION_DAYS = 30  # sent and failed mails are deleted by "mail send" after this
 
     # Second factor (TOTP): the login step between password and session, recent re-login.
     TOTP_PENDING_SECONDS = 300  # time to give the code after the password
