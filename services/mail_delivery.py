@@ -51,6 +51,7 @@ from models.mail import (
     OutboxMail,
 )
 from services.crypto import decrypt
+from services.private_files import private_directory
 
 BACKENDS = ("smtp", "file")
 SECURITIES = ("tls", "starttls")
@@ -163,14 +164,17 @@ class FileBackend:
         self.directory = Path(config["MAIL_FILE_DIR"])
 
     def __enter__(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         return self
 
     def __exit__(self, *exc_info):
         return False
 
     def send(self, message: EmailMessage, mail_id: int) -> None:
-        """Write ``message`` atomically: a reader never sees half a file."""
+        """Write ``message`` atomically: a reader never sees half a file.
+
+        ``mkstemp`` creates the file readable by its owner only (0600), and the rename keeps it.
+        """
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
         target = self.directory / f"{stamp}-{mail_id}.eml"
         fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
