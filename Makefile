@@ -37,7 +37,7 @@ translations-extract: install
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 instance:
-	@mkdir -p instance
+	@mkdir -p instance && chmod 700 instance
 	@test -f instance/config.py || $(BIN)/python -c "import settings; settings.write_instance_config('instance/config.py')"
 
 run: install instance

@@ -14,6 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+
+from services.private_files import private_directory, private_sqlite_database
 
 WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_KEY_LENGTH = 32
@@ -119,6 +122,7 @@ class Defaults:
     MAIL_SENDING_TIMEOUT_S = 900  # a mail left "sending" this long (crash) is taken over
     MAIL_SEND_AFTER_COMMIT = True
     MAIL_BASE_URL: str | None = None  # public address of the portal, for links in mails
+    MAIL_RETENTION_DAYS = 30  # sent and failed mails are deleted by "mail send" after this
 
     # Second factor (TOTP): the login step between password and session, recent re-login.
     TOTP_PENDING_SECONDS = 300  # time to give the code after the password
@@ -153,7 +157,7 @@ class Defaults:
 def write_instance_config(path: str | os.PathLike) -> None:
     """Write a fresh ``instance/config.py`` with a random secret key and development choices."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     path.write_text(
         "# Configuration of this installation; kept out of version control.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
@@ -176,9 +180,12 @@ def load(app, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        db_file = Path(app.instance_path) / "espace-client.sqlite"
+        db_file = private_directory(app.instance_path) / "espace-client.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    sqlite_file = sqlite_file_of(app.config["SQLALCHEMY_DATABASE_URI"])
+    if sqlite_file:
+        # Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
+        private_sqlite_database(Path(app.instance_path) / sqlite_file)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     relaxed = app.debug or app.testing
@@ -190,6 +197,16 @@ def load(app, test_config: dict | None) -> None:
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
     if not relaxed:
         refuse_unsafe_configuration(app.config)
+
+
+def sqlite_file_of(uri: str) -> str | None:
+    """The file of a SQLite database URI; None for another database or an in-memory one."""
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("uri") or url.database.startswith("file:"):
+        return None  # a SQLite URI filename: left as configured
+    return url.database
 
 
 def engine_options(config) -> dict:

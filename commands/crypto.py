@@ -64,8 +64,12 @@ def rotate_column(column: sa.Column, batch_size: int = BATCH_SIZE) -> tuple[int,
             except InvalidToken:
                 failed.append(row_id)
                 continue
-            db.session.execute(table.update().where(pk == row_id).values({column.name: new_token}))
-            rotated += 1
+            # Only if unchanged since read: a value written meanwhile (a mail body blanked
+            # once sent, a serial number edited) must not come back from its old token.
+            result = db.session.execute(
+                table.update().where(pk == row_id, column == token).values({column.name: new_token})
+            )
+            rotated += result.rowcount
         db.session.commit()
         last = rows[-1][0]
 
@@ -90,7 +94,7 @@ def crypto() -> None:
 @with_appcontext
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1))
 def rotate_command(batch_size: int) -> None:
-    """Re-encrypt serial numbers, licence keys and TOTP secrets under the first key."""
+    """Re-encrypt serial numbers, licence keys, TOTP secrets and waiting mails' bodies."""
     from services.activity import log_activity
 
     report = rotate_all(batch_size)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from models import db
 from services.mail import send_mail
-from services.mail_delivery import MailConfigError, deliver_pending
+from services.mail_delivery import MailConfigError, deliver_pending, purge_expired
 
 mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, courriel de test.")
 
@@ -16,7 +17,16 @@ mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, courri
 @mail_cli.command("send")
 @click.option("--limit", default=200, show_default=True, help="Nombre maximal de courriels.")
 def send(limit: int) -> None:
-    """Deliver the mails that are due (for cron); exit non-zero on a configuration error."""
+    """Deliver the mails that are due, then delete the old ones (for cron).
+
+    Exits non-zero on a configuration error or an unusable server. The old sent and failed mails
+    are deleted first, so that a broken server never keeps them past ``MAIL_RETENTION_DAYS``.
+    """
+    purged = purge_expired(current_app.config)
+    click.echo(
+        f"{purged} courriel(s) de plus de {current_app.config['MAIL_RETENTION_DAYS']} jours "
+        "supprimé(s)."
+    )
     deliver_and_report(limit=limit)
 
 

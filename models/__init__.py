@@ -7,10 +7,13 @@ and the processing register read these declarations; a test fails on any column 
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -62,6 +65,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Encrypted columns (``*_encrypted``, tokens of ``services.crypto``) are sized from the longest
+# clear value they may hold, counted in 4-byte characters (UTF-8's widest: emoji), so that no
+# allowed value can overflow them on MariaDB. Their ``info`` keeps that length for the tests.
+ENCRYPTED_MAX_CHARS = "encrypted_max_chars"
+_FERNET_OVERHEAD = 1 + 8 + 16 + 32  # version, timestamp, IV, HMAC (bytes)
+_VARCHAR_MAX = 4096  # longer tokens go to a TEXT column
+_TEXT_MAX = 65_535  # bytes of a MariaDB TEXT; beyond, MEDIUMTEXT
+
+
+def encrypted_length(max_chars: int) -> int:
+    """Length of the token that encrypts ``max_chars`` characters of 4 bytes each.
+
+    Fernet pads the AES-CBC ciphertext to the next multiple of 16 bytes (always adding at least
+    one byte), adds its fixed overhead, then encodes the whole in base64 with padding.
+    """
+    ciphertext = (4 * max_chars // 16 + 1) * 16
+    return 4 * math.ceil((_FERNET_OVERHEAD + ciphertext) / 3)
+
+
+def encrypted_type(max_chars: int) -> sa.types.TypeEngine:
+    """The column type that holds the token of any value of at most ``max_chars`` characters."""
+    length = encrypted_length(max_chars)
+    if length <= _VARCHAR_MAX:
+        return sa.String(length)
+    if length <= _TEXT_MAX:
+        return sa.Text()
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+def encrypted_info(max_chars: int, info: dict) -> dict:
+    """``info`` of an encrypted column: its personal-data declaration and its longest value."""
+    return {**info, ENCRYPTED_MAX_CHARS: max_chars}
+
+
 MAX_ID = 2**63 - 1  # the largest id both databases hold (SQLite INTEGER, MariaDB BIGINT)
 
 
@@ -96,6 +133,9 @@ __all__ = [
     "SpentCaptchaChallenge",
     "User",
     "db",
+    "encrypted_info",
+    "encrypted_length",
+    "encrypted_type",
     "not_personal",
     "personal",
     "utcnow",

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import Base, not_personal, personal, utcnow
+from models import Base, encrypted_info, encrypted_type, not_personal, personal, utcnow
 
 _intervention = personal("intervention", "client_relationship")
 
@@ -50,7 +50,9 @@ class Device(Base):
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX), info=_intervention)
     type: Mapped[str] = mapped_column(sa.String(16), default="other", info=_intervention)
     model: Mapped[str | None] = mapped_column(sa.String(MODEL_MAX), info=_intervention)
-    serial_number_encrypted: Mapped[str | None] = mapped_column(sa.String(512), info=_intervention)
+    serial_number_encrypted: Mapped[str | None] = mapped_column(
+        encrypted_type(SERIAL_MAX), info=encrypted_info(SERIAL_MAX, _intervention)
+    )
     # HMAC of the normalised serial number: equality search without the clear value.
     serial_number_index: Mapped[str | None] = mapped_column(
         sa.String(64), index=True, info=_intervention
@@ -84,7 +86,9 @@ class Licence(Base):
         sa.ForeignKey("client.id", ondelete="CASCADE"), info=not_personal()
     )
     product: Mapped[str] = mapped_column(sa.String(PRODUCT_MAX), info=_intervention)
-    licence_key_encrypted: Mapped[str | None] = mapped_column(sa.String(1024), info=_intervention)
+    licence_key_encrypted: Mapped[str | None] = mapped_column(
+        encrypted_type(LICENCE_KEY_MAX), info=encrypted_info(LICENCE_KEY_MAX, _intervention)
+    )
     seats: Mapped[int | None] = mapped_column(info=_intervention)
     expires_on: Mapped[date | None] = mapped_column(info=_intervention)
     device_id: Mapped[int | None] = mapped_column(

@@ -4,6 +4,11 @@ Life of a row: ``pending`` (due at ``next_attempt_at``) -> ``sending`` (claimed 
 ``next_attempt_at`` is then the end of its lease, after which a crashed sender's mail is taken
 over) -> ``sent``, or back to ``pending`` with a back-off, or ``failed`` after the last attempt.
 See :mod:`services.mail_delivery`.
+
+The bodies hold live links (password reset, address verification, invitations): they are stored
+only encrypted (``services.crypto``) while the mail waits, and blanked (NULL) once it is sent or
+has failed for good; ``flask --app app mail send`` deletes sent and failed rows after
+``MAIL_RETENTION_DAYS``.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import Base, not_personal, personal, utcnow
+from models import Base, encrypted_info, encrypted_type, not_personal, personal, utcnow
 
 _mail = personal("communication", "mail_outbox")
+# Longest body (text or HTML) a mail may have, in characters; send_mail refuses longer.
+BODY_MAX = 100_000
 
 STATUS_PENDING = "pending"
 STATUS_SENDING = "sending"
@@ -31,8 +38,12 @@ class OutboxMail(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
     recipient: Mapped[str] = mapped_column(sa.String(254), info=_mail)
     subject: Mapped[str] = mapped_column(sa.String(255), info=_mail)
-    body_text: Mapped[str] = mapped_column(sa.Text, info=_mail)
-    body_html: Mapped[str | None] = mapped_column(sa.Text, info=_mail)
+    body_text_encrypted: Mapped[str | None] = mapped_column(
+        encrypted_type(BODY_MAX), info=encrypted_info(BODY_MAX, _mail)
+    )
+    body_html_encrypted: Mapped[str | None] = mapped_column(
+        encrypted_type(BODY_MAX), info=encrypted_info(BODY_MAX, _mail)
+    )
     template: Mapped[str] = mapped_column(sa.String(64), info=not_personal())
     status: Mapped[str] = mapped_column(sa.String(16), default=STATUS_PENDING, info=not_personal())
     attempts: Mapped[int] = mapped_column(default=0, info=not_personal())

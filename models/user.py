@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import Base, not_personal, personal, utcnow
+from models import Base, encrypted_info, encrypted_type, not_personal, personal, utcnow
 
 ROLE_CLIENT = "client"
 ROLE_ADMIN = "admin"
+# Longest TOTP secret stored: the app makes 32 base32 characters (160 bits); room for 64.
+TOTP_SECRET_MAX = 64
 
 
 class User(UserMixin, Base):
@@ -47,7 +49,8 @@ class User(UserMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(info=not_personal())
     # TOTP secret, encrypted with the field encryption key (never in clear in the database).
     totp_secret_encrypted: Mapped[str | None] = mapped_column(
-        sa.String(512), info=personal("security", "client_relationship")
+        encrypted_type(TOTP_SECRET_MAX),
+        info=encrypted_info(TOTP_SECRET_MAX, personal("security", "client_relationship")),
     )
     totp_enabled_at: Mapped[datetime | None] = mapped_column(
         info=personal("security", "client_relationship")

@@ -23,8 +23,11 @@ Adding a mail of your area
    Pass the subject as a lazy string (``lazy_gettext``): it is translated in ``locale``, like the
    templates. Links in mails come from ``mail_url(endpoint, **values)`` (absolute, built on
    ``MAIL_BASE_URL`` when set, never on the request's Host header then).
-3. In tests, read what was queued with ``tests.fixtures.mail.outbox_for(app, email)`` or, after
-   delivery with the file backend, ``eml_for(app, email)``.
+3. In tests, read what was queued with ``tests.fixtures.mail.outbox_for(app, email)`` (which
+   decrypts the bodies) or, after delivery with the file backend, ``eml_for(app, email)``.
+
+The bodies are stored encrypted with the field keys while the mail waits (read them with
+:func:`services.mail_delivery.mail_bodies`), and blanked once it is sent or has failed for good.
 
 Every template receives ``company_name``, ``company_email``, ``company_address``,
 ``portal_url``, ``privacy_url`` and ``mail_url``.
@@ -46,7 +49,8 @@ from flask_babel import force_locale
 from sqlalchemy import event
 
 from models import db
-from models.mail import OutboxMail
+from models.mail import BODY_MAX, OutboxMail
+from services.crypto import encrypt
 from services.mail_delivery import MailConfigError, deliver_pending, new_message_id
 
 # In development and tests, links in mails written outside a request point here.
@@ -103,11 +107,14 @@ def send_mail(to: str, template: str, subject: str, locale: str | None = None, *
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
         subject = str(subject)
+    if max(len(text), len(html)) > BODY_MAX:
+        raise ValueError(f"the body of mail {template!r} exceeds {BODY_MAX} characters")
+    # The bodies carry live links: never written in clear, not even for a moment.
     mail = OutboxMail(
         recipient=to,
         subject=subject,
-        body_text=text,
-        body_html=html,
+        body_text_encrypted=encrypt(text),
+        body_html_encrypted=encrypt(html),
         template=template,
         message_id=new_message_id(config),
     )

@@ -19,6 +19,10 @@ Backends, chosen by ``MAIL_BACKEND``: ``smtp`` (only over TLS: implicit TLS with
 ``MAIL_SECURITY="tls"`` or STARTTLS with ``"starttls"``, the certificate always verified; a server
 without STARTTLS or with an unverifiable certificate is an error, never a plain-text fall-back)
 and ``file`` (one ``.eml`` per mail in ``MAIL_FILE_DIR``, for development and tests).
+
+The bodies are encrypted in the row (see :mod:`models.mail`); they are decrypted only to build
+the message, and blanked in the same UPDATE that records the mail sent or failed for good.
+:func:`purge_expired` deletes sent and failed rows after ``MAIL_RETENTION_DAYS``.
 """
 
 from __future__ import annotations
@@ -46,10 +50,14 @@ from models.mail import (
     STATUS_SENT,
     OutboxMail,
 )
+from services.crypto import decrypt
+from services.private_files import private_directory
 
 BACKENDS = ("smtp", "file")
 SECURITIES = ("tls", "starttls")
 MAX_ERROR_LENGTH = 500  # size of OutboxMail.last_error
+# What the UPDATE that ends a mail's life sets: its bodies, and the links in them, are gone.
+BLANK_BODIES = {"body_text_encrypted": None, "body_html_encrypted": None}
 
 
 class MailConfigError(RuntimeError):
@@ -132,10 +140,18 @@ def build_message(mail: OutboxMail, config) -> EmailMessage:
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = mail.message_id or new_message_id(config)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
-    message.set_content(mail.body_text, charset="utf-8")
-    if mail.body_html:
-        message.add_alternative(mail.body_html, subtype="html", charset="utf-8")
+    text, html = mail_bodies(mail)
+    if text is None:
+        raise ValueError(f"mail {mail.id} has no body left: it was sent or failed already")
+    message.set_content(text, charset="utf-8")
+    if html:
+        message.add_alternative(html, subtype="html", charset="utf-8")
     return message
+
+
+def mail_bodies(mail: OutboxMail) -> tuple[str | None, str | None]:
+    """The clear text and HTML bodies of ``mail`` (None once blanked)."""
+    return decrypt(mail.body_text_encrypted), decrypt(mail.body_html_encrypted)
 
 
 # --- Backends -------------------------------------------------------------------------------
@@ -148,14 +164,17 @@ class FileBackend:
         self.directory = Path(config["MAIL_FILE_DIR"])
 
     def __enter__(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         return self
 
     def __exit__(self, *exc_info):
         return False
 
     def send(self, message: EmailMessage, mail_id: int) -> None:
-        """Write ``message`` atomically: a reader never sees half a file."""
+        """Write ``message`` atomically: a reader never sees half a file.
+
+        ``mkstemp`` creates the file readable by its owner only (0600), and the rename keeps it.
+        """
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
         target = self.directory / f"{stamp}-{mail_id}.eml"
         fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
@@ -275,7 +294,7 @@ def give_up_interrupted(config) -> int:
             OutboxMail.next_attempt_at <= utcnow(),
             OutboxMail.attempts >= config["MAIL_MAX_ATTEMPTS"],
         )
-        .values(status=STATUS_FAILED, last_error="envoi interrompu (dernier essai)")
+        .values(status=STATUS_FAILED, last_error="envoi interrompu (dernier essai)", **BLANK_BODIES)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -324,7 +343,13 @@ def record_sent(mail_id: int, attempt: int, message_id: str) -> None:
     db.session.execute(
         sa.update(OutboxMail)
         .where(_ours(mail_id, attempt))
-        .values(status=STATUS_SENT, sent_at=utcnow(), message_id=message_id, last_error=None)
+        .values(
+            status=STATUS_SENT,
+            sent_at=utcnow(),
+            message_id=message_id,
+            last_error=None,
+            **BLANK_BODIES,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -341,6 +366,7 @@ def record_failure(mail_id: int, attempt: int, error: str, config) -> str:
             status=status,
             last_error=error[:MAX_ERROR_LENGTH],
             next_attempt_at=utcnow() + retry_delay(attempt, config),
+            **(BLANK_BODIES if final else {}),
         )
         .execution_options(synchronize_session=False)
     )
@@ -391,6 +417,28 @@ def deliver_pending(limit: int = 100, ids=None) -> DeliveryReport:
             record_sent(mail_id, attempt, message["Message-ID"])
             report.sent += 1
     return report
+
+
+def purge_expired(config, now: datetime | None = None) -> int:
+    """Delete the sent and failed mails older than ``MAIL_RETENTION_DAYS``; how many.
+
+    A sent mail counts from ``sent_at``; a failed one from its last attempt
+    (``next_attempt_at`` is then at or after it), so that both are kept the same time after
+    their sending ended.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=config["MAIL_RETENTION_DAYS"])
+    result = db.session.execute(
+        sa.delete(OutboxMail)
+        .where(
+            sa.or_(
+                sa.and_(OutboxMail.status == STATUS_SENT, OutboxMail.sent_at < cutoff),
+                sa.and_(OutboxMail.status == STATUS_FAILED, OutboxMail.next_attempt_at < cutoff),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def _count_failure(report: DeliveryReport, status: str) -> None:

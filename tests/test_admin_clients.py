@@ -15,6 +15,7 @@ from models.mail import OutboxMail
 from models.user import User
 from services import client_search, dashboard
 from tests.conftest import HTMX, TEST_SECRET_KEY, count_rows
+from tests.fixtures.accounts import sent_mails
 
 CLIENTS = [
     dict(
@@ -232,10 +233,7 @@ NEW = {
 
 
 def invitation_link(app) -> str:
-    with app.app_context():
-        mail = db.session.scalars(
-            sa.select(OutboxMail).where(OutboxMail.template == "client_invitation")
-        ).one()
+    (mail,) = sent_mails(app, "client_invitation")
     assert "7 jours" in mail.body_text
     return re.search(r"http://localhost(/account/invitation/\S+)", mail.body_text).group(1)
 
@@ -252,8 +250,8 @@ def test_creating_a_client_makes_an_account_without_password_and_mails_an_invita
         assert user.password_hash is None and user.email_verified_at is None
         assert user.email == "Nouveau.Client@example.fr"
         assert response.headers["Location"] == f"/admin/clients/{user.client.id}"
-        mail = db.session.scalars(sa.select(OutboxMail)).one()
         actions = set(db.session.scalars(sa.select(ActivityLog.action)))
+    (mail,) = sent_mails(app)
     assert (
         mail.recipient == "Nouveau.Client@example.fr" and "Bonjour Client Nouveau" in mail.body_text
     )

@@ -68,3 +68,48 @@ def test_upgrade_from_empty_then_models_match_migrations(empty_database, tmp_pat
         result = runner.invoke(args=["db", "check"])
         assert result.exit_code == 0, result.output
         db.engine.dispose()
+
+
+OUTBOX_ENCRYPTION = "2483153e5ded"  # the migration that encrypts the outbox's bodies
+
+
+def test_outbox_migration_encrypts_waiting_bodies_and_drops_sent_ones(empty_database, tmp_path):
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade
+
+    from services.crypto import decrypt
+
+    app = create_app(base_config(empty_database, tmp_path))
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision(OUTBOX_ENCRYPTION).down_revision
+        upgrade(revision=before)
+        insert = sa.text(
+            "INSERT INTO outbox_mail (created_at, recipient, subject, body_text, body_html, "
+            "template, status, attempts, next_attempt_at) VALUES "
+            "('2026-01-01', 'a@example.fr', 'S', :text, :html, 't', :status, 0, '2026-01-01')"
+        )
+        with db.engine.begin() as connection:
+            for status in ("pending", "sent"):
+                connection.execute(
+                    insert, {"text": status, "html": f"<p>{status}</p>", "status": status}
+                )
+        upgrade(revision=OUTBOX_ENCRYPTION)
+        query = sa.text(
+            "SELECT status, body_text_encrypted, body_html_encrypted FROM outbox_mail ORDER BY id"
+        )
+        with db.engine.connect() as connection:
+            (pending, sent) = connection.execute(query).all()
+        assert pending[1] != "pending"  # never left in clear
+        assert (decrypt(pending[1]), decrypt(pending[2])) == ("pending", "<p>pending</p>")
+        assert (sent[1], sent[2]) == (None, None)
+
+        downgrade(revision=before)
+        query = sa.text("SELECT status, body_text, body_html FROM outbox_mail ORDER BY id")
+        with db.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        assert [tuple(row) for row in rows] == [
+            ("pending", "pending", "<p>pending</p>"),
+            ("sent", "", None),
+        ]
+        db.engine.dispose()

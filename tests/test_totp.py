@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from models import db
 from models.activity import ActivityLog
-from models.mail import OutboxMail
 from models.recovery_code import RecoveryCode
 from models.user import User
 from services import totp
 from tests.conftest import PASSWORD, count_rows
+from tests.fixtures.accounts import sent_mails
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, code_for, enrol, fresh_code
 
 
@@ -436,7 +436,7 @@ def test_reset_totp_clears_everything_logs_and_mails(app, client, auth, totp_aut
     with app.app_context():
         entry = db.session.scalar(sa.select(ActivityLog).where(ActivityLog.action == "totp.reset"))
         assert (entry.actor_id, entry.target_id) == (chief_id, lost_id)
-        mail = db.session.scalar(sa.select(OutboxMail))
+    (mail,) = sent_mails(app)
     assert mail.recipient == "perdu@example.fr"
     assert "réinitialisée par admin@example.fr" in mail.body_text
     # At the next login the admin enrols again.
