@@ -1,8 +1,9 @@
-"""Rules every form of people's data shares: no invisible control characters, plausible dates,
-ids that a database column can hold.
+"""Rules every form shares: text fields read posted text only; forms of people's data refuse
+invisible control characters; plausible dates; ids that a database column can hold.
 
-Forms derive from :class:`CleanForm` instead of ``FlaskForm``; date fields take a
-:class:`PlausibleDate` validator; ids read from a query string go through :func:`record_id`.
+Every form derives from :class:`AppForm` (forms of people's data from :class:`CleanForm`), never
+from ``FlaskForm`` directly; date fields take a :class:`PlausibleDate` validator; ids read from a
+query string go through :func:`record_id`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask import request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
@@ -49,7 +51,26 @@ def control_problem(field) -> str | None:
     return str(CONTROL_MESSAGE) if _CONTROL.search(field.data) else None
 
 
-class CleanForm(FlaskForm):
+class AppForm(FlaskForm):
+    """The base of every form: a form without a file field reads ``request.form`` only.
+
+    Flask-WTF merges the uploaded files (and a JSON body) into what the fields read: a file
+    posted under a text field's name reached ``.strip()`` and answered a 500. Here such a
+    field is simply missing, and its own validators say so in French.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            # ``data is formdata``: the caller passed its own (or None); keep it as given.
+            if data is None or data is formdata:
+                return data
+            if any(isinstance(field, FileField) for field in form):
+                return data
+            return request.form
+
+
+class CleanForm(AppForm):
     """A form that refuses control characters in its text fields, with a message by the field.
 
     When what was typed cannot be read at all (a number, a date), only that is said: the range

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -13,12 +12,13 @@ from blueprints.account import bp
 from blueprints.auth.rules import PASSWORD_MAX_LENGTH, password_problems
 from blueprints.auth.sessions import open_session
 from models import db
+from services.forms import AppForm
 from services.htmx import htmx_redirect, is_fragment_request
 from services.invitations import accept_invitation as accept
 from services.invitations import user_from_invitation
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(AppForm):
     password = PasswordField(
         _l("Choisissez un mot de passe"),
         [DataRequired(_l("Choisissez un mot de passe.")), Length(max=PASSWORD_MAX_LENGTH * 4)],

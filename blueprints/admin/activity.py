@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
@@ -21,6 +20,7 @@ from models.activity import ActivityLog
 from models.user import User
 from services.access import admin_required
 from services.activity import log_activity
+from services.forms import AppForm
 from services.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
@@ -52,7 +52,7 @@ def _plausible_day(form, field):
         raise ValidationError(_l("Saisissez une date entre 1970 et 9998."))
 
 
-class ActivityFilterForm(FlaskForm):
+class ActivityFilterForm(AppForm):
     """The filters of the viewer, read from the query string."""
 
     class Meta:

@@ -7,7 +7,6 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -19,18 +18,18 @@ from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
 from services.access import admin_required
-from services.forms import record_id
+from services.forms import AppForm, record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A one-button POST on an account (CSRF only)."""
 
 
-class NewAdminForm(FlaskForm):
+class NewAdminForm(AppForm):
     email = EmailField(
         _l("Adresse e-mail du nouvel administrateur"),
         validators=[DataRequired(_l("Saisissez une adresse e-mail.")), Length(max=254)],
