@@ -34,6 +34,24 @@ CONTROL_IN_TEXT_MESSAGE = _l(
     "Ce texte contient des caractères invisibles (caractères de contrôle) : retirez-les."
 )
 
+# Characters that change how text is shown without being seen: bidirectional overrides, embeds,
+# isolates and marks, zero-width spaces and joiners, the byte-order mark. In a name they make
+# "Martin" and "Mar<RLO>nit" look alike, or two identical-looking names differ.
+_INVISIBLE_FORMATTING = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+INVISIBLE_FORMATTING_MESSAGE = _l(
+    "Ce champ contient des caractères invisibles (inversion du sens d'écriture ou espace sans "
+    "largeur), souvent venus d'un copier-coller : retapez la valeur."
+)
+
+
+def invisible_formatting_problem(field) -> str | None:
+    """Why an identity field (name, company, address) cannot hold what was typed, or None."""
+    if isinstance(field, PasswordField) or not isinstance(field, StringField):
+        return None
+    if isinstance(field.data, str) and _INVISIBLE_FORMATTING.search(field.data):
+        return str(INVISIBLE_FORMATTING_MESSAGE)
+    return None
+
 
 def control_problem(field) -> str | None:
     """Why the text typed in ``field`` cannot be stored, or None.
@@ -75,14 +93,20 @@ class CleanForm(AppForm):
 
     When what was typed cannot be read at all (a number, a date), only that is said: the range
     validators that follow would add a second, confusing message about a value that is not there.
+    A form of identity data (``identity = True``: names, company, addresses) also refuses
+    invisible formatting characters in every text field.
     """
+
+    identity = False
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
             if field.process_errors:
                 field.errors = list(field.process_errors)
-            problem = control_problem(field)
+            problem = control_problem(field) or (
+                invisible_formatting_problem(field) if self.identity else None
+            )
             if problem:
                 field.errors = [*field.errors, problem]
                 valid = False

@@ -41,6 +41,7 @@ register_panel("admin", "clients", "admin/_panel_clients.html", _clients_panel, 
 
 
 class NewClientForm(CleanForm):
+    identity = True
     category = SelectField(
         FIELD_LABELS["category"], choices=category_choices, default="particulier"
     )
