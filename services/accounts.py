@@ -44,6 +44,30 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
+# --- The same work whatever the address -----------------------------------------------------
+# Who has an account must not show in how long an answer takes: the branch for an unknown (or
+# existing) address pays the same password hash and builds the same mail as the other one.
+
+
+# Where a mail built for nobody is addressed: what was typed may not even be an address.
+NOBODY = "personne@example.invalid"
+
+
+def build_mail_for_nobody(template: str, subject, **context) -> None:
+    """Build a mail exactly as :func:`send_mail` does, then drop it: nothing is queued.
+
+    The mail is rendered and its row made, then taken out of the session before any flush, so
+    the branch that sends nothing costs what the branch that sends costs.
+    """
+    mail = send_mail(NOBODY, template, subject, **context)
+    db.session.expunge(mail)
+
+
+def decoy_token(purpose: str) -> str:
+    """A signed token that opens nothing (no account has id 0), built like a real one."""
+    return make_token(purpose, {"u": 0, "p": fingerprint(""), "e": fingerprint(""), "i": False})
+
+
 # --- Registration and verification -------------------------------------------------------
 
 
@@ -77,6 +101,22 @@ def create_client_account(
     return user
 
 
+def register_client(
+    email: str, password: str, category: str, newsletter: bool, locale: str | None
+) -> None:
+    """Register ``email``: a new account and its verification link, or, when the address has an
+    account, a mail telling its owner. Both branches hash the password and build one mail.
+    """
+    existing = find_account(email)
+    if existing is None:
+        user = create_client_account(email, password, category, newsletter, locale)
+        send_verification_mail(user)
+        return
+    hash_password(password)  # discarded: the work a new account pays
+    send_account_exists_mail(existing)
+    log_activity("auth.register", target=existing, outcome="failure", detail={"reason": "exists"})
+
+
 def verification_token(user: User, issued_at: datetime | None = None) -> str:
     """The token of the verification link; bound to the address it verifies."""
     return make_token(
@@ -107,6 +147,34 @@ def send_account_exists_mail(user: User) -> None:
         login_link=mail_url("auth.login"),
         reset_link=mail_url("auth.reset_request"),
     )
+
+
+def resend_verification(email: str) -> None:
+    """Mail a new verification link if ``email`` has an enabled account awaiting confirmation;
+    otherwise build the same mail for nobody (the answer and its timing are the same)."""
+    user = find_account(email)
+    if user is not None and user.email_verified_at is None and user.is_enabled:
+        send_verification_mail(user)
+        log_activity("auth.verification_resent", target=user, actor=user)
+        return
+    build_mail_for_nobody(
+        "verify_email",
+        _l("Confirmez votre adresse e-mail"),
+        link=mail_url("auth.verify_email", token=decoy_token("verify_email")),
+        hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"],
+    )
+    log_activity(
+        "auth.verification_resent",
+        target=user,
+        outcome="failure",
+        detail={"reason": _why_no_mail(user)},
+    )
+
+
+def _why_no_mail(user: User | None) -> str:
+    if user is None:
+        return "unknown"
+    return "disabled" if not user.is_enabled else "verified"
 
 
 def verify_email(token: str) -> User:
@@ -240,6 +308,28 @@ def send_reset_mail(user: User, by: User | None = None) -> None:
         log_activity("auth.reset_requested", target=user, actor=user)
     else:
         log_activity("admin.reset_link_sent", target=user, actor=by)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if ``email`` has an enabled account; otherwise build the same mail for
+    nobody and log why (the page, and the time it takes, say nothing about the address)."""
+    user = find_account(email)
+    if user is not None and user.is_enabled:
+        send_reset_mail(user)
+        return
+    build_mail_for_nobody(
+        "reset_password",
+        _l("Réinitialisation de votre mot de passe"),
+        link=mail_url("auth.reset_password", token=decoy_token("reset_password")),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+        by_admin=False,
+    )
+    log_activity(
+        "auth.reset_requested",
+        target=user,
+        outcome="failure",
+        detail={"reason": "unknown" if user is None else "disabled"},
+    )
 
 
 def reset_password(user: User, password: str) -> None:

@@ -1,8 +1,9 @@
-"""Rules every form of people's data shares: no invisible control characters, plausible dates,
-ids that a database column can hold.
+"""Rules every form shares: text fields read posted text only; forms of people's data refuse
+invisible control characters; plausible dates; ids that a database column can hold.
 
-Forms derive from :class:`CleanForm` instead of ``FlaskForm``; date fields take a
-:class:`PlausibleDate` validator; ids read from a query string go through :func:`record_id`.
+Every form derives from :class:`AppForm` (forms of people's data from :class:`CleanForm`), never
+from ``FlaskForm`` directly; date fields take a :class:`PlausibleDate` validator; ids read from a
+query string go through :func:`record_id`.
 A one-button POST is checked with :class:`EmptyForm`; its template writes ``csrf_field()``
 (``_macros.html``).
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
@@ -33,6 +34,24 @@ CONTROL_MESSAGE = _l(
 CONTROL_IN_TEXT_MESSAGE = _l(
     "Ce texte contient des caractères invisibles (caractères de contrôle) : retirez-les."
 )
+
+# Characters that change how text is shown without being seen: bidirectional overrides, embeds,
+# isolates and marks, zero-width spaces and joiners, the byte-order mark. In a name they make
+# "Martin" and "Mar<RLO>nit" look alike, or two identical-looking names differ.
+_INVISIBLE_FORMATTING = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+INVISIBLE_FORMATTING_MESSAGE = _l(
+    "Ce champ contient des caractères invisibles (inversion du sens d'écriture ou espace sans "
+    "largeur), souvent venus d'un copier-coller : retapez la valeur."
+)
+
+
+def invisible_formatting_problem(field) -> str | None:
+    """Why an identity field (name, company, address) cannot hold what was typed, or None."""
+    if isinstance(field, PasswordField) or not isinstance(field, StringField):
+        return None
+    if isinstance(field.data, str) and _INVISIBLE_FORMATTING.search(field.data):
+        return str(INVISIBLE_FORMATTING_MESSAGE)
+    return None
 
 
 def control_problem(field) -> str | None:
@@ -51,26 +70,51 @@ def control_problem(field) -> str | None:
     return str(CONTROL_MESSAGE) if _CONTROL.search(field.data) else None
 
 
-class CleanForm(FlaskForm):
+class AppForm(FlaskForm):
+    """The base of every form: a form without a file field reads ``request.form`` only.
+
+    Flask-WTF merges the uploaded files (and a JSON body) into what the fields read: a file
+    posted under a text field's name reached ``.strip()`` and answered a 500. Here such a
+    field is simply missing, and its own validators say so in French.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            # ``data is formdata``: the caller passed its own (or None); keep it as given.
+            if data is None or data is formdata:
+                return data
+            if any(isinstance(field, FileField) for field in form):
+                return data
+            return request.form
+
+
+class CleanForm(AppForm):
     """A form that refuses control characters in its text fields, with a message by the field.
 
     When what was typed cannot be read at all (a number, a date), only that is said: the range
     validators that follow would add a second, confusing message about a value that is not there.
+    A form of identity data (``identity = True``: names, company, addresses) also refuses
+    invisible formatting characters in every text field.
     """
+
+    identity = False
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
             if field.process_errors:
                 field.errors = list(field.process_errors)
-            problem = control_problem(field)
+            problem = control_problem(field) or (
+                invisible_formatting_problem(field) if self.identity else None
+            )
             if problem:
                 field.errors = [*field.errors, problem]
                 valid = False
         return valid
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(AppForm):
     """A one-button POST (disable, resend, delete...): its CSRF token only."""
 
 

@@ -32,6 +32,8 @@ def _required():
 class SectionForm(CleanForm):
     """A section's form: ``values()`` gives what to store, normalised by the field rules."""
 
+    identity = True  # every section is the client's identity: names, addresses, company
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.clean: dict = {}

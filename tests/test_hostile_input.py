@@ -8,6 +8,7 @@ refusal is a 422 with a message in the page, the typing kept, and nothing writte
 from __future__ import annotations
 
 import html
+import io
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from models.user import User
 from services.invitations import invitation_token
 from tests.conftest import HTMX, PASSWORD, TEST_SECRET_KEY, make_user
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
+from tests.test_accounts_bad_input import FORMS as ACCOUNT_FORMS
+from tests.test_accounts_bad_input import check_answer
+from tests.test_accounts_bad_input import prepare as prepare_account_form
+from tests.test_accounts_bad_input import written as account_rows_written
 
 HOSTILE = {
     "empty": "",
@@ -346,3 +351,127 @@ def test_an_unreadable_value_gets_one_message(app, client, auth, field, value, m
     assert response.status_code == 422
     errors = re.findall(r'class="error"[^>]*>([^<]*)<', response.get_data(as_text=True))
     assert [html.unescape(e) for e in errors] == [message]
+
+
+# --- A file where text is expected ---------------------------------------------------------
+# ``curl -F email=@/etc/hostname``: Flask-WTF used to merge uploaded files into what a form
+# reads, and a file reached ``.strip()`` (a 500). Every field of every form gets one.
+
+
+def a_file():
+    """A small uploaded file, as ``curl -F field=@/etc/hostname`` sends it."""
+    return (io.BytesIO(b"portail.example.fr\n"), "hostname")
+
+
+def post_with_file(client, url: str, data: dict, name: str, headers=None):
+    return client.post(
+        url,
+        data={**data, name: a_file()},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
+def test_a_file_in_any_field_of_a_client_space_form_never_breaks_it(app, client, auth, form):
+    values = prepare(app, auth, form)
+    url = form.url.format(**values)
+    problems = []
+    for name in form.data:
+        for headers in ({}, HTMX):
+            before = snapshot(app)
+            response = post_with_file(client, url, form.data, name, headers)
+            problems += problems_of(response, form, name, "file", "", before, app)
+    assert not problems, "\n".join(problems)
+
+
+ACCOUNT_POST_FORMS = [name for name, f in ACCOUNT_FORMS.items() if f.method == "POST"]
+
+
+@pytest.mark.parametrize("form_name", ACCOUNT_POST_FORMS)
+def test_a_file_in_any_field_of_an_accounts_form_never_breaks_it(app, client, htmx, form_name):
+    form = ACCOUNT_FORMS[form_name]
+    url = prepare_account_form(app, client, form)
+    for name in form.valid:
+        for headers in (None, htmx):
+            before = account_rows_written(app)
+            response = post_with_file(client, url, form.valid, name, headers)
+            check_answer(response, form, name, None)
+            if response.status_code == 422:
+                assert account_rows_written(app) == before, f"half-written: {name}=file"
+
+
+# One-button posts (CSRF token only) and the few posts read without a form: a file under each
+# name they read. ``{user}`` is the client's account.
+ONE_BUTTON_POSTS = [
+    ("client", "/account/devices/{own_device}/delete", ()),
+    ("client", "/account/devices/{own_device}/serial", ()),
+    ("client", "/account/licences/{licence}/key", ()),
+    ("client", "/auth/logout", ()),
+    ("anonymous", "/langue", ("locale", "next")),
+    ("admin", "/admin/clients/{client}/devices/{device}/delete", ()),
+    ("admin", "/admin/clients/{client}/devices/{device}/serial", ()),
+    ("admin", "/admin/clients/{client}/licences/{licence}/delete", ()),
+    ("admin", "/admin/clients/{client}/licences/{licence}/key", ()),
+    ("admin", "/admin/clients/{client}/invitation", ()),
+    ("admin", "/admin/users/{user}/disable", ("q",)),
+    ("admin", "/admin/users/{user}/enable", ("q",)),
+    ("admin", "/admin/users/{user}/reset-link", ("q",)),
+    ("admin", "/admin/users/{user}/reset-totp", ("q",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "names"), ONE_BUTTON_POSTS, ids=[p for _, p, _ in ONE_BUTTON_POSTS]
+)
+def test_a_file_in_a_one_button_post_never_breaks_it(app, client, auth, who, path, names):
+    values = prepare(app, auth, Form("buttons", who, "", {}))
+    with app.app_context():
+        values["user"] = db.session.scalar(
+            sa.select(User.id).where(User.email_canonical == "client@example.fr")
+        )
+    url = path.format(**values)
+    for name in ("csrf_token", *names):
+        for headers in ({}, HTMX):
+            response = post_with_file(client, url, {}, name, headers)
+            assert response.status_code < 500, f"{url} {name}: {response.status_code}"
+
+
+def test_every_post_route_has_a_file_case():
+    """A new form or button is covered the day it is added, or this test names it."""
+    urls = [f.url for f in FORMS] + [ACCOUNT_FORMS[n].url for n in ACCOUNT_POST_FORMS]
+    urls += [path for _, path, _ in ONE_BUTTON_POSTS]
+    adapter = _app.url_map.bind("localhost")
+    covered = set()
+    for url in urls:
+        covered.add(adapter.match(re.sub(r"\{[a-z_]+\}", "1", url), method="POST")[0])
+    posts = {r.endpoint for r in _app.url_map.iter_rules() if "POST" in (r.methods or ())}
+    assert posts - covered == set()
+
+
+def test_a_json_body_is_not_read_as_a_form(client, auth):
+    """Flask-WTF also read a JSON body: an object where text is expected was a 500."""
+    auth.create_client()
+    response = client.post(
+        "/auth/login", json={"email": {"a": 1}, "password": ["x"], "csrf_token": "t"}
+    )
+    assert response.status_code == 422
+    assert "Saisissez votre adresse e-mail." in html.unescape(response.get_data(as_text=True))
+
+
+def test_every_form_of_the_application_reads_posted_text_only():
+    from flask_wtf import FlaskForm
+
+    from services.forms import AppForm
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    direct = [
+        f"{cls.__module__}.{cls.__name__}"
+        for cls in subclasses(FlaskForm)
+        if cls is not AppForm and not issubclass(cls, AppForm)
+    ]
+    assert direct == []

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.auth.rules import PASSWORD_MAX_LENGTH, password_problems
+from services.forms import AppForm
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(AppForm):
     password = PasswordField(
         _l("Choisissez un mot de passe"),
         [DataRequired(_l("Choisissez un mot de passe.")), Length(max=PASSWORD_MAX_LENGTH * 4)],

@@ -7,7 +7,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -23,12 +22,13 @@ from models import MAX_ID, db
 from models.client import CATEGORY_INDIVIDUAL
 from models.user import User
 from services import accounts
-from services.forms import CleanForm
+from services.forms import AppForm, CleanForm
 from services.profile import FIELD_LABELS
 from services.profile_forms import category_choices
 
 
 class NewClientForm(CleanForm):
+    identity = True
     category = SelectField(
         FIELD_LABELS["category"], choices=category_choices, default="particulier"
     )
@@ -61,7 +61,7 @@ class NewClientForm(CleanForm):
             raise ValidationError(_("La raison sociale est obligatoire pour cette catégorie."))
 
 
-class NewAdminForm(FlaskForm):
+class NewAdminForm(AppForm):
     email = EmailField(
         _l("Adresse e-mail du nouvel administrateur"),
         validators=[DataRequired(_l("Saisissez une adresse e-mail.")), Length(max=254)],
@@ -84,7 +84,7 @@ def _plausible_day(form, field):
         raise ValidationError(_l("Saisissez une date entre 1970 et 9998."))
 
 
-class ActivityFilterForm(FlaskForm):
+class ActivityFilterForm(AppForm):
     """The filters of the viewer, read from the query string."""
 
     class Meta:

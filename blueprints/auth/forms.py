@@ -1,13 +1,13 @@
 """Forms of the accounts area."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from blueprints.auth.rules import email_problem, password_problems
 from models.client import CATEGORIES
+from services.forms import AppForm
 
 CATEGORY_LABELS = {
     "particulier": _l("Particulier"),
@@ -62,7 +62,7 @@ def _new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[DataRequired(_l("Saisissez votre adresse e-mail.")), Length(max=254)],
@@ -74,7 +74,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[
@@ -103,7 +103,7 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(AppForm):
     """One address: resend the verification link, ask for a reset link."""
 
     email = EmailField(
@@ -112,7 +112,7 @@ class EmailForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password, password_confirm = _new_password_fields()
 
     def __init__(self, *args, account_email: str | None = None, **kwargs):
@@ -120,7 +120,7 @@ class ResetPasswordForm(FlaskForm):
         self.account_email = account_email
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(_l("Saisissez votre mot de passe actuel.")), Length(max=1024)],
@@ -132,7 +132,7 @@ class ChangePasswordForm(FlaskForm):
         self.account_email = account_email
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(AppForm):
     new_email = EmailField(
         _l("Nouvelle adresse e-mail"),
         validators=[

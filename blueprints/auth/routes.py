@@ -133,22 +133,14 @@ def register():
         )
 
     email = normalize_email(form.email.data)
-    existing = accounts.find_account(email)
-    if existing is not None:
-        accounts.send_account_exists_mail(existing)
-        log_activity(
-            "auth.register", target=existing, outcome="failure", detail={"reason": "exists"}
-        )
-    else:
-        user = accounts.create_client_account(
-            email,
-            form.password.data,
-            form.category.data,
-            newsletter=form.newsletter.data,
-            # The language the visitor reads now (chosen, else the browser's): mails follow it.
-            locale=str(get_locale()),
-        )
-        accounts.send_verification_mail(user)
+    accounts.register_client(
+        email,
+        form.password.data,
+        form.category.data,
+        form.newsletter.data,
+        # The language the visitor reads now (chosen, else the browser's): mails follow it.
+        locale=str(get_locale()),
+    )
     db.session.commit()
     flash(
         _(
@@ -191,11 +183,8 @@ def resend_verification():
     form = EmailForm(email=request.args.get("email"))
     if not form.validate_on_submit():
         return render_form("auth/email_form.html", form, purpose="resend")
-    user = accounts.find_account(form.email.data)
-    if user is not None and user.email_verified_at is None and user.is_enabled:
-        accounts.send_verification_mail(user)
-        log_activity("auth.verification_resent", target=user, actor=user)
-        db.session.commit()
+    accounts.resend_verification(form.email.data)
+    db.session.commit()
     flash(
         _(
             "Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien "
@@ -215,10 +204,8 @@ def reset_request():
     form = EmailForm()
     if not form.validate_on_submit():
         return render_form("auth/email_form.html", form, purpose="reset")
-    user = accounts.find_account(form.email.data)
-    if user is not None and user.is_enabled:
-        accounts.send_reset_mail(user)
-        db.session.commit()
+    accounts.request_password_reset(form.email.data)
+    db.session.commit()
     flash(
         _(
             "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe "

@@ -1,12 +1,13 @@
 """Forms of the second factor (TOTP)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from services.forms import AppForm
 
-class CodeForm(FlaskForm):
+
+class CodeForm(AppForm):
     """A TOTP code (or, at login, a recovery code)."""
 
     code = StringField(
@@ -15,7 +16,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(AppForm):
     """The password again, before a sensitive change."""
 
     password = PasswordField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     SelectChoice,
@@ -17,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.interventions.rules import format_duration, parse_duration
 from models.intervention import DESCRIPTION_MAX, KINDS, REPORT_MAX, STATUSES
-from services.forms import CleanForm, PlausibleDate
+from services.forms import AppForm, CleanForm, PlausibleDate
 
 NO_TECHNICIAN = 0
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -126,7 +125,7 @@ class InterventionForm(CleanForm):
         ]
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     status = SelectField(
         _l("Nouveau statut"),
         choices=[SelectChoice(code, label) for code, label in STATUSES.items()],
