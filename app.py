@@ -11,7 +11,7 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import dashboard, i18n, limits, mail, navigation, security
+from services import activity_seal, dashboard, i18n, limits, mail, navigation, security
 from services.extensions import babel, csrf, limiter, login_manager, migrate
 
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     dashboard.init_app(app)
     mail.init_app(app)
+    activity_seal.init_app(app)
 
     from blueprints import register_blueprints
     from commands import register_commands

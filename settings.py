@@ -126,10 +126,9 @@ class Defaults:
     REAUTH_MAX_AGE_SECONDS = 600  # enrolling again or new recovery codes: login this recent
     RECOVERY_CODE_KEY: str | None = None  # HMAC key of recovery codes; None: from SECRET_KEY
 
-    # Activity log sealing (HMAC hash chain); None: key derived from SECRET_KEY,
-    # state file instance/activity-seal.json (outside the database, against tail deletion).
-    ACTIVITY_SEAL_KEY: str | None = None
-    ACTIVITY_SEAL_MIN_AGE_SECONDS = 60  # leave recent entries to transactions still open
+    # Activity log sealing (HMAC hash chain, at write time); state file default
+    # instance/activity-seal.json (outside the database, against tail deletion).
+    ACTIVITY_SEAL_KEY: str | list[str] | None = None  # see the keyed hashes below
     ACTIVITY_SEAL_STATE_FILE: str | None = None
 
     # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
