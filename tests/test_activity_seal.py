@@ -302,3 +302,26 @@ def test_entries_sealed_before_the_upgrade_keep_verifying(empty_database, tmp_pa
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.engine.dispose()
+
+
+def insert_unsealed(app, created_at):
+    raw(app, "INSERT INTO activity_log (created_at, action, outcome) VALUES (:t, 'x', 'success')",
+        t=created_at)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("unsealed_after", "warned"),
+    [(None, False), (timedelta(minutes=50), False), (timedelta(hours=2), True)],
+)
+def test_admin_home_warns_when_the_seal_is_an_hour_behind(
+    app, client, auth, unsealed_after, warned
+):
+    auth.create_admin(enrolled=True)
+    auth.login(email="admin@example.fr", totp=True)  # its entries are sealed as they are written
+    if unsealed_after is not None:
+        insert_unsealed(app, utcnow() + unsealed_after)
+    page = client.get("/admin").get_data(as_text=True)
+    assert ('id="panel-activity-seal"' in page) is warned
+    if warned:
+        assert "plus de 2 heures de retard" in page
+        assert "flask --app app activity seal" in page

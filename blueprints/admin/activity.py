@@ -21,6 +21,8 @@ from models.activity import ActivityLog
 from models.user import User
 from services.access import admin_required
 from services.activity import log_activity
+from services.activity_seal import MAX_SEAL_LAG, seal_lag
+from services.dashboard import register_panel
 from services.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
@@ -45,6 +47,17 @@ CSV_COLUMNS = (
 
 # Dates outside these bounds cannot be turned into Paris midnights (year 1, year 9999).
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def _seal_panel(**_context) -> dict | None:
+    """Admin home: a warning when the log's seal is more than an hour behind its newest entry."""
+    lag = seal_lag()
+    if lag is None or lag <= MAX_SEAL_LAG:
+        return None
+    return {"hours": int(lag.total_seconds() // 3600)}
+
+
+register_panel("admin", "activity_seal", "admin/_panel_activity_seal.html", _seal_panel, order=0)
 
 
 def _plausible_day(form, field):
