@@ -16,9 +16,9 @@ single writer gives the same order.
 older than this mechanism); ``flask --app app activity verify`` recomputes the chain.
 
 The chain alone cannot tell that its *last* entries were deleted, so the head (rank, id and seal
-of the last sealed entry) is also written to a state file outside the database after each commit.
-A retention purge of old entries records an anchor there (:func:`record_purge`), from which the
-chain is then checked.
+of the last sealed entry) is also written to a file outside the database after each commit
+(``instance/activity-seal.head``). A retention purge of old entries records an anchor in the state
+file next to it (:func:`record_purge`), from which the chain is then checked.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import db
 from models.activity import ActivityLog, ActivitySealHead
@@ -61,6 +62,7 @@ CANONICAL_FIELDS = (
     "outcome",
     "detail",
 )
+HEAD_RECORD_LENGTH = 128  # rank, id and seal, padded: each write covers the previous one
 _TO_SEAL = "activity_seal.to_seal"  # keys of Session.info
 _NEW_HEAD = "activity_seal.new_head"
 
@@ -95,13 +97,13 @@ def compute_seal(previous: str, entry: ActivityLog, key: bytes | None = None) ->
 
 
 def state_path() -> Path:
-    """Where the head and anchor of the chain are recorded, outside the database."""
+    """Where the anchor of the chain is recorded, outside the database (the head: next to it)."""
     configured = current_app.config.get("ACTIVITY_SEAL_STATE_FILE")
     return Path(configured or Path(current_app.instance_path) / "activity-seal.json")
 
 
 def read_state() -> dict:
-    """The head and anchor of the chain as last recorded (empty when never sealed)."""
+    """The anchor of the chain as last recorded (empty when nothing was ever purged)."""
     try:
         return json.loads(state_path().read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
@@ -119,60 +121,98 @@ def _write_state(state: dict) -> None:
     os.replace(tmp, path)
 
 
+def head_path() -> Path:
+    """The file that holds the head of the chain, next to the state file."""
+    return state_path().with_suffix(".head")
+
+
+def read_head() -> dict | None:
+    """The head as last recorded outside the database (or as the older state file held it)."""
+    try:
+        seq, entry_id, seal = head_path().read_text(encoding="ascii").split()
+    except (FileNotFoundError, ValueError):
+        return read_state().get("head")
+    return {"seq": int(seq), "id": int(entry_id), "seal": seal}
+
+
 def _record_head(head: dict) -> None:
-    """Record ``head`` unless the file already holds a later one (commits finish in any order)."""
-    state = read_state()
-    if (state.get("head") or {}).get("seq", -1) >= head["seq"]:
+    """Record ``head`` unless the file already holds a later one (commits finish in any order).
+
+    Written after every commit that seals, so it must be cheap: one record of fixed length
+    rewritten in place (a write of a few bytes that no reader sees half done) costs far less
+    than a new file and a rename, which the disk has to journal.
+    """
+    recorded = read_head()
+    if recorded and recorded.get("seq", -1) >= head["seq"]:
         return
-    state["head"] = head
-    _write_state(state)
+    record = f"{head['seq']} {head['id']} {head['seal']}".ljust(HEAD_RECORD_LENGTH - 1) + "\n"
+    path = head_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, record.encode("ascii"), 0)
+    finally:
+        os.close(fd)
 
 
 # Sealing ------------------------------------------------------------------------------------
 
 
-def _locked_head(session: Session, writing: bool = False) -> ActivitySealHead:
-    """The head row, locked until the transaction ends; created on a database that has none.
+# Statements built once: they run in every commit that writes an entry.
+_LOG, _HEAD = ActivityLog.__table__, ActivitySealHead.__table__
+_TOUCH_HEAD = _HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
+_READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.seal).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_SEAL_ENTRY = (
+    _LOG.update()
+    .where(_LOG.c.id == sa.bindparam("entry"))
+    .values(seal=sa.bindparam("new_seal"), seal_seq=sa.bindparam("rank"))
+)
+_MOVE_HEAD = (
+    _HEAD.update()
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(seq=sa.bindparam("rank"), entry_id=sa.bindparam("entry"), seal=sa.bindparam("new_seal"))
+)
+
+
+def _locked_head(session: Session, writing: bool = False) -> tuple[int, str]:
+    """Rank and seal of the head, its row locked until the transaction ends (created if absent).
 
     ``writing``: the transaction has already written (its entries), which on SQLite holds the
-    single writer lock already.
+    single writer lock already. Core statements rather than the unit of work: this runs in
+    every commit that writes an entry.
     """
-    if not writing and session.get_bind().dialect.name == "sqlite":
+    head = ActivitySealHead.__table__
+    connection = session.connection()
+    if not writing and connection.dialect.name == "sqlite":
         # SQLite ignores FOR UPDATE; a write takes its single writer lock, and the read after it
         # sees the latest commit.
-        session.execute(
-            sa.update(ActivitySealHead)
-            .where(ActivitySealHead.id == HEAD_ID)
-            .values(seq=ActivitySealHead.seq)
-        )
-    query = (
-        sa.select(ActivitySealHead)
-        .where(ActivitySealHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.scalar(query)
-    if head is None:  # a schema made by create_all (the migration writes the row)
-        anchor = read_state().get("anchor") or {}
-        head = ActivitySealHead(
-            id=HEAD_ID, seq=anchor.get("seq", 1) - 1, seal=anchor.get("previous", "")
-        )
-        session.add(head)
-        session.flush()
-    return head
+        connection.execute(head.update().where(head.c.id == HEAD_ID).values(seq=head.c.seq))
+    row = connection.execute(
+        sa.select(head.c.seq, head.c.seal).where(head.c.id == HEAD_ID).with_for_update()
+    ).first()
+    if row is not None:
+        return row.seq, row.seal
+    # A schema made by create_all (the migration writes the row).
+    anchor = read_state().get("anchor") or {}
+    seq, seal = anchor.get("seq", 1) - 1, anchor.get("previous", "")
+    connection.execute(head.insert().values(id=HEAD_ID, seq=seq, seal=seal))
+    return seq, seal
 
 
-def _append(session: Session, entries: list[ActivityLog], head: ActivitySealHead) -> None:
+def _append(session: Session, entries: list[ActivityLog], head: tuple[int, str]) -> None:
     """Chain ``entries`` (flushed, unsealed) after the locked ``head``, in id order."""
     key = seal_keys()[0]
-    previous, seq = head.seal, head.seq
+    seq, previous = head
+    connection = session.connection()
     for entry in sorted(entries, key=lambda e: e.id):
         seq += 1
-        entry.seal = compute_seal(previous, entry, key)
-        entry.seal_seq = seq
-        previous = entry.seal
-    head.seq, head.entry_id, head.seal = seq, entry.id, previous
-    session.flush()
+        seal = compute_seal(previous, entry, key)
+        connection.execute(_SEAL_ENTRY, {"entry": entry.id, "new_seal": seal, "rank": seq})
+        # The object says what the row holds, without a second write by the unit of work.
+        set_committed_value(entry, "seal", seal)
+        set_committed_value(entry, "seal_seq", seq)
+        previous = seal
+    connection.execute(_MOVE_HEAD, {"rank": seq, "entry": entry.id, "new_seal": previous})
     session.info[_NEW_HEAD] = {"seq": seq, "id": entry.id, "seal": previous}
 
 
@@ -265,22 +305,26 @@ def record_purge(first_kept_seq: int) -> None:
 
 
 def seal_lag() -> timedelta | None:
-    """How far the newest sealed entry is behind the newest entry (None: nothing is behind).
+    """How far the newest sealed entry is behind the newest entry (None: an empty log).
 
-    With nothing sealed, the whole log is behind: measured from its oldest entry.
+    With nothing sealed, the whole log is behind: measured from its oldest entry. One query
+    (the admin home runs it), each part read from an index.
     """
-    newest = db.session.scalar(sa.select(sa.func.max(ActivityLog.created_at)))
+    created = ActivityLog.created_at
+    newest, sealed, oldest = db.session.execute(
+        sa.select(
+            sa.select(sa.func.max(created)).scalar_subquery(),
+            sa.select(created)
+            .where(ActivityLog.seal_seq.is_not(None))
+            .order_by(ActivityLog.seal_seq.desc())
+            .limit(1)
+            .scalar_subquery(),
+            sa.select(sa.func.min(created)).scalar_subquery(),
+        )
+    ).one()
     if newest is None:
         return None
-    sealed = db.session.scalar(
-        sa.select(ActivityLog.created_at)
-        .where(ActivityLog.seal_seq.is_not(None))
-        .order_by(ActivityLog.seal_seq.desc())
-        .limit(1)
-    )
-    if sealed is None:
-        sealed = db.session.scalar(sa.select(sa.func.min(ActivityLog.created_at)))
-    return max(newest - sealed, timedelta(0))
+    return max(newest - (sealed or oldest), timedelta(0))
 
 
 # Verification -------------------------------------------------------------------------------
@@ -317,6 +361,7 @@ def verify_chain(key: bytes | None = None) -> ChainReport:
     # The file first, then the head row: the file is written after each commit, so it is never
     # ahead of the row; entries appended while this runs are left for the next run.
     state = read_state()
+    recorded = read_head()
     head = db.session.get(ActivitySealHead, HEAD_ID)
     anchor = state.get("anchor") or {}
     previous = anchor.get("previous", "")
@@ -338,7 +383,7 @@ def verify_chain(key: bytes | None = None) -> ChainReport:
             problems.append(f"entrée {entry.id} : modifiée après scellement")
         previous, expected, last = entry.seal or "", entry.seal_seq + 1, entry
     problems += _unsealed_problems()
-    problems += _tail_problems(head, state.get("head"), last)
+    problems += _tail_problems(head, recorded, last)
     return ChainReport(checked=checked, problems=problems)
 
 

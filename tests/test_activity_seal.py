@@ -242,12 +242,12 @@ def test_unsealing_an_entry_is_reported(app, runner):
     assert "non scellée" in result.output
 
 
-def test_the_state_file_follows_the_head(app):
+def test_the_head_file_follows_the_head(app):
     ids = add_entries(app, 2)
     with app.app_context():
-        state = activity_seal.read_state()
+        recorded = activity_seal.read_head()
         last = db.session.get(ActivityLog, ids[-1])
-    assert state["head"] == {"seq": 2, "id": ids[-1], "seal": last.seal}
+    assert recorded == {"seq": 2, "id": ids[-1], "seal": last.seal}
 
 
 def test_seal_lag_measures_the_unsealed_tail(app):
