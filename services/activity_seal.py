@@ -145,6 +145,10 @@ def _record_head(head: dict) -> None:
     recorded = read_head()
     if recorded and recorded.get("seq", -1) >= head["seq"]:
         return
+    _write_head(head)
+
+
+def _write_head(head: dict) -> None:
     record = f"{head['seq']} {head['id']} {head['seal']}".ljust(HEAD_RECORD_LENGTH - 1) + "\n"
     path = head_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -289,6 +293,51 @@ def seal_pending() -> int:
         db.session.commit()
         if len(batch) < BATCH:
             return sealed
+
+
+class ChainBroken(Exception):
+    """An entry's seal matches no configured key: the chain is not sealed again."""
+
+
+def reseal_chain() -> int:
+    """Seal the chain again under the first seal key; returns how many entries were resealed.
+
+    For ``crypto rotate``: each seal is first checked against every configured key (the new one
+    first, then the previous ones), so a chain someone altered is refused rather than blessed
+    under the new key (:class:`ChainBroken`, nothing written). One transaction, holding the head:
+    writers wait for it.
+    """
+    keys = seal_keys()
+    db.session.commit()
+    head_seq, _ = _locked_head(db.session)
+    anchor = read_state().get("anchor") or {}
+    expected = anchor.get("seq", 1)
+    old_previous = new_previous = anchor.get("previous", "")
+    connection = db.session.connection()
+    count, last_id = 0, None
+    for entry in _chain(expected - 1, head_seq):
+        stored = entry.seal or ""
+        valid = entry.seal_seq == expected and any(
+            hmac.compare_digest(compute_seal(old_previous, entry, key), stored) for key in keys
+        )
+        if not valid:
+            db.session.rollback()
+            raise ChainBroken(entry.id)
+        new_seal = compute_seal(new_previous, entry, keys[0])
+        connection.execute(
+            _SEAL_ENTRY, {"entry": entry.id, "new_seal": new_seal, "rank": entry.seal_seq}
+        )
+        old_previous, new_previous = stored, new_seal
+        expected, last_id, count = expected + 1, entry.id, count + 1
+    if count:
+        connection.execute(
+            _MOVE_HEAD, {"rank": expected - 1, "entry": last_id, "new_seal": new_previous}
+        )
+    db.session.commit()
+    db.session.expire_all()
+    if count:
+        _write_head({"seq": expected - 1, "id": last_id, "seal": new_previous})
+    return count
 
 
 def record_purge(first_kept_seq: int) -> None:
