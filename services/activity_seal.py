@@ -162,7 +162,8 @@ def _write_head(head: dict) -> None:
 # Sealing ------------------------------------------------------------------------------------
 
 
-# Statements built once: they run in every commit that writes an entry.
+# Core statements built once, rather than the unit of work: they run in every commit that
+# writes an entry.
 _LOG, _HEAD = ActivityLog.__table__, ActivitySealHead.__table__
 _TOUCH_HEAD = _HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
 _READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.seal).where(_HEAD.c.id == HEAD_ID).with_for_update()
@@ -182,24 +183,20 @@ def _locked_head(session: Session, writing: bool = False) -> tuple[int, str]:
     """Rank and seal of the head, its row locked until the transaction ends (created if absent).
 
     ``writing``: the transaction has already written (its entries), which on SQLite holds the
-    single writer lock already. Core statements rather than the unit of work: this runs in
-    every commit that writes an entry.
+    single writer lock already.
     """
-    head = ActivitySealHead.__table__
     connection = session.connection()
     if not writing and connection.dialect.name == "sqlite":
         # SQLite ignores FOR UPDATE; a write takes its single writer lock, and the read after it
         # sees the latest commit.
-        connection.execute(head.update().where(head.c.id == HEAD_ID).values(seq=head.c.seq))
-    row = connection.execute(
-        sa.select(head.c.seq, head.c.seal).where(head.c.id == HEAD_ID).with_for_update()
-    ).first()
+        connection.execute(_TOUCH_HEAD)
+    row = connection.execute(_READ_HEAD).first()
     if row is not None:
         return row.seq, row.seal
     # A schema made by create_all (the migration writes the row).
     anchor = read_state().get("anchor") or {}
     seq, seal = anchor.get("seq", 1) - 1, anchor.get("previous", "")
-    connection.execute(head.insert().values(id=HEAD_ID, seq=seq, seal=seal))
+    connection.execute(_HEAD.insert().values(id=HEAD_ID, seq=seq, seal=seal))
     return seq, seal
 
 
