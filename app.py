@@ -11,7 +11,16 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import dashboard, i18n, limits, mail, navigation, security, trailing_slash
+from services import (
+    activity_seal,
+    dashboard,
+    i18n,
+    limits,
+    mail,
+    navigation,
+    security,
+    trailing_slash,
+)
 from services.extensions import babel, csrf, login_manager, migrate
 
 
@@ -62,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     dashboard.init_app(app)
     mail.init_app(app)
+    activity_seal.init_app(app)
 
     from blueprints import register_blueprints
     from commands import register_commands

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from services.private_files import private_directory, private_sqlite_database
 
+# The keys of keyed hashes (see Defaults); names kept in step with services.crypto.HASH_KEYS.
+HASH_KEY_SETTINGS = ("RECOVERY_CODE_KEY", "BLIND_INDEX_KEY", "ACTIVITY_SEAL_KEY")
 WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -128,17 +130,21 @@ class Defaults:
     TOTP_PENDING_SECONDS = 300  # time to give the code after the password
     TOTP_MAX_FAILURES = 5  # wrong codes before a fresh login is required
     REAUTH_MAX_AGE_SECONDS = 600  # enrolling again or new recovery codes: login this recent
-    RECOVERY_CODE_KEY: str | None = None  # HMAC key of recovery codes; None: from SECRET_KEY
 
-    # Activity log sealing (HMAC hash chain); None: key derived from SECRET_KEY,
-    # state file instance/activity-seal.json (outside the database, against tail deletion).
-    ACTIVITY_SEAL_KEY: str | None = None
-    ACTIVITY_SEAL_MIN_AGE_SECONDS = 60  # leave recent entries to transactions still open
+    # Activity log sealing (HMAC hash chain, at write time); state file default
+    # instance/activity-seal.json (outside the database, against tail deletion).
     ACTIVITY_SEAL_STATE_FILE: str | None = None
 
     # Field encryption (serial numbers, licence keys, TOTP secrets): first key encrypts.
     FIELD_ENCRYPTION_KEYS: list[str] = []
-    BLIND_INDEX_KEY: str | None = None  # search on serial numbers; None: derived from SECRET_KEY
+
+    # Keys of the keyed hashes, each apart from SECRET_KEY so that rotating one breaks nothing
+    # else. Each is one key or a list: the first is used, the next ones are previous keys kept
+    # for `flask --app app crypto rotate`. Required outside debug; unset in debug and tests,
+    # derived from SECRET_KEY as before they existed (`crypto legacy-keys` prints those values).
+    RECOVERY_CODE_KEY: str | list[str] | None = None  # recovery codes of the second factor
+    BLIND_INDEX_KEY: str | list[str] | None = None  # the search on serial numbers
+    ACTIVITY_SEAL_KEY: str | list[str] | None = None  # the activity log's seal
 
     # Devices: clients may add their own devices (admins always may)
     CLIENTS_MAY_ADD_DEVICES = True
@@ -162,7 +168,8 @@ def write_instance_config(path: str | os.PathLike) -> None:
         "# Configuration of this installation; kept out of version control.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"FIELD_ENCRYPTION_KEYS = [{secrets.token_urlsafe(32)!r}]\n"
-        "MAIL_BACKEND = 'file'\n"
+        + "".join(f"{name} = {secrets.token_urlsafe(32)!r}\n" for name in HASH_KEY_SETTINGS)
+        + "MAIL_BACKEND = 'file'\n"
         f"MAIL_BASE_URL = 'http://127.0.0.1:{os.environ.get('PORT') or 5000}'\n"
         "CAPTCHA_PROVIDER = 'altcha'\n",
         encoding="utf-8",
@@ -235,6 +242,18 @@ def secret_key_problem(key) -> str | None:
     return None
 
 
+def hash_keys_problem(config) -> str | None:
+    """Why the keys of the keyed hashes are not fit for production, or None when they are."""
+    missing = [name for name in HASH_KEY_SETTINGS if not config.get(name)]
+    if not missing:
+        return None
+    return (
+        f"{', '.join(missing)} absente(s) : une clé aléatoire chacune ; une installation "
+        "existante garde ses données avec les valeurs que donne "
+        "« FLASK_DEBUG=1 flask --app app crypto legacy-keys »"
+    )
+
+
 def refuse_unsafe_configuration(config) -> None:
     """Stop the process with a one-line reason when production settings are unsafe."""
     problem = secret_key_problem(config.get("SECRET_KEY"))
@@ -243,6 +262,8 @@ def refuse_unsafe_configuration(config) -> None:
     recaptcha_keys = config.get("RECAPTCHA_SITE_KEY") and config.get("RECAPTCHA_SECRET_KEY")
     if problem is None and config.get("CAPTCHA_PROVIDER") == "recaptcha" and not recaptcha_keys:
         problem = "CAPTCHA_PROVIDER=recaptcha exige RECAPTCHA_SITE_KEY et RECAPTCHA_SECRET_KEY"
+    if problem is None:
+        problem = hash_keys_problem(config)
     if problem is None and not config.get("MAIL_BASE_URL"):
         # Links in mails (reset, verification) must not be built from a visitor-chosen Host.
         problem = (

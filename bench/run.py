@@ -196,6 +196,9 @@ def production_settings(database_url: str, instance: Path) -> dict:
         "FORCE_HTTPS": True,
         "PROXY_FIX_X_PROTO": 1,
         "FIELD_ENCRYPTION_KEYS": [secrets.token_urlsafe(32)],
+        "RECOVERY_CODE_KEY": secrets.token_urlsafe(32),
+        "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        "ACTIVITY_SEAL_KEY": secrets.token_urlsafe(32),
         "MAIL_BACKEND": "file",  # the loaded pages send nothing; never reach a real server
         "MAIL_FILE_DIR": str(instance / "mail"),
         "MAIL_BASE_URL": "https://espace-client.example.fr",

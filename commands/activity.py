@@ -1,4 +1,4 @@
-"""Activity log commands: seal the new entries, verify the chain (both fit for cron)."""
+"""Activity log commands: seal what was written outside the app, verify the chain (for cron)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ activity = AppGroup("activity", help="Journal d'activité : scellement et vérif
 
 
 @activity.command("seal")
-@click.option(
-    "--min-age",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Âge minimum (secondes) des entrées à sceller ; par défaut ACTIVITY_SEAL_MIN_AGE_SECONDS.",
-)
-def seal(min_age: int | None) -> None:
-    """Seal, in order, the entries not sealed yet (idempotent)."""
-    count = seal_pending(min_age)
+def seal() -> None:
+    """Seal, in id order, the entries without a seal (idempotent).
+
+    The app seals each entry as it writes it; this is for entries written before that existed
+    (once, after upgrading) or by hand, after checking that they are genuine.
+    """
+    count = seal_pending()
     click.echo(f"{count} entrée(s) scellée(s).")
 
 

@@ -1,8 +1,17 @@
-"""``flask --app app crypto rotate``: re-encrypt every encrypted column under the first key.
+"""``flask --app app crypto rotate``: bring every stored value under the first key of each setting.
 
-Encrypted columns are found by name: every column whose name ends with ``_encrypted`` holds a
-token of ``services.crypto``. To change keys: put the new key first in ``FIELD_ENCRYPTION_KEYS``,
-run ``crypto rotate``, check its report, then remove the old key.
+- ``FIELD_ENCRYPTION_KEYS``: every column whose name ends with ``_encrypted`` holds a token of
+  ``services.crypto``; each is re-encrypted under the first key.
+- ``BLIND_INDEX_KEY``: the serial-number search index is recomputed from the decrypted values.
+- ``ACTIVITY_SEAL_KEY``: the activity log's chain is checked under the configured keys, then
+  sealed again under the first.
+- ``RECOVERY_CODE_KEY``: recovery codes are stored as keyed hashes of codes never kept in clear,
+  so nothing can recompute them: codes made under a previous key work while that key stays in
+  the list; new codes use the first.
+
+To change a key: put the new key first (the old one after it), run ``crypto rotate``, check its
+report, then remove the old key (for recovery codes: once the accounts have new codes).
+``crypto legacy-keys`` prints the keys an installation used before each had its own setting.
 """
 
 from __future__ import annotations
@@ -13,8 +22,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from blueprints.devices.rules import serial_index
 from models import db
-from services.crypto import InvalidToken, rotate
+from models.device import Device
+from services.activity_seal import ChainBroken, reseal_chain
+from services.crypto import HASH_KEYS, HEX_PREFIX, InvalidToken, decrypt, legacy_key, rotate
 
 ENCRYPTED_SUFFIX = "_encrypted"
 BATCH_SIZE = 500
@@ -85,24 +97,72 @@ def rotate_all(batch_size: int = BATCH_SIZE) -> RotationReport:
     return report
 
 
+def reindex_serials(batch_size: int = BATCH_SIZE) -> int:
+    """Recompute the blind index of every serial number under the first ``BLIND_INDEX_KEY``.
+
+    Returns how many indexes changed. Runs after the re-encryption: the values decrypt under the
+    first field key.
+    """
+    changed, last = 0, 0
+    while True:
+        devices = db.session.scalars(
+            sa.select(Device)
+            .where(Device.serial_number_encrypted.is_not(None), Device.id > last)
+            .order_by(Device.id)
+            .limit(batch_size)
+        ).all()
+        if not devices:
+            return changed
+        for device in devices:
+            index = serial_index(decrypt(device.serial_number_encrypted))
+            if device.serial_number_index != index:
+                device.serial_number_index = index
+                changed += 1
+        db.session.commit()
+        last = devices[-1].id
+
+
 @click.group("crypto")
 def crypto() -> None:
-    """Field encryption: key rotation."""
+    """Keys: rotation of every key, and the keys of an older installation."""
 
 
 @crypto.command("rotate")
 @with_appcontext
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1))
 def rotate_command(batch_size: int) -> None:
-    """Re-encrypt serial numbers, licence keys, TOTP secrets and waiting mails' bodies."""
+    """Bring encrypted fields (serial numbers, licence keys, TOTP secrets, waiting mails'
+    bodies), the serial search index and the activity seal under the first key of their
+    settings; say what recovery codes need."""
     from services.activity import log_activity
 
     report = rotate_all(batch_size)
     for name, count in report.rotated.items():
         click.echo(f"{name} : {count} valeur(s) rechiffrée(s)")
+    if not report.failed:  # an index is recomputed from values every key can read
+        click.echo(
+            f"BLIND_INDEX_KEY : {reindex_serials(batch_size)} index de recherche recalculé(s)"
+        )
+    try:
+        resealed = reseal_chain()
+    except ChainBroken as broken:
+        raise click.ClickException(
+            f"ACTIVITY_SEAL_KEY : le sceau de l'entrée {broken} ne correspond à aucune clé "
+            "configurée ; chaîne non rescellée (voyez « flask --app app activity verify »)."
+        ) from None
+    click.echo(f"ACTIVITY_SEAL_KEY : {resealed} entrée(s) du journal rescellée(s)")
+    click.echo(
+        "RECOVERY_CODE_KEY : les codes de récupération ne peuvent être recalculés (jamais "
+        "conservés en clair) ; ceux d'une ancienne clé restent valables tant qu'elle suit la "
+        "nouvelle dans la liste."
+    )
     log_activity(
         "crypto.rotated",
-        detail={"rotated": sum(report.rotated.values()), "failed": report.total_failed},
+        detail={
+            "rotated": sum(report.rotated.values()),
+            "failed": report.total_failed,
+            "resealed": resealed,
+        },
     )
     db.session.commit()
     if report.failed:
@@ -113,3 +173,16 @@ def rotate_command(batch_size: int) -> None:
             "clés tant que ce n'est pas résolu."
         )
     click.echo("Rotation terminée : l'ancienne clé peut être retirée de FIELD_ENCRYPTION_KEYS.")
+
+
+@crypto.command("legacy-keys")
+@with_appcontext
+def legacy_keys_command() -> None:
+    """Print the keys this installation used before each had its own setting.
+
+    Until then they were derived from ``SECRET_KEY``: put these lines in ``.env`` (or the values
+    in ``instance/config.py``) and the recovery codes, serial search and activity seal made so
+    far keep working, whatever ``SECRET_KEY`` becomes. Then rotate them if you wish.
+    """
+    for name, label in HASH_KEYS.items():
+        click.echo(f"FLASK_{name}={HEX_PREFIX}{legacy_key(label).hex()}")

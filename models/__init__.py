@@ -109,7 +109,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 # Import every model module so that metadata (and Alembic) see all tables.
-from models.activity import ActivityLog  # noqa: E402
+from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search import ClientSearchTerm  # noqa: E402
@@ -121,6 +121,7 @@ from models.user import User  # noqa: E402
 
 __all__ = [
     "ActivityLog",
+    "ActivitySealHead",
     "Base",
     "Client",
     "ClientSearchTerm",

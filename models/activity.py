@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import Base, not_personal, personal, utcnow
 
 _security = personal("security", "activity_log")
+_BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 class ActivityLog(Base):
@@ -19,11 +20,11 @@ class ActivityLog(Base):
         sa.Index("ix_activity_log_action_id", "action", "id"),
         sa.Index("ix_activity_log_target", "target_type", "target_id", "id"),
         sa.Index("ix_activity_log_created_at", "created_at"),
+        # Unique: two writers can never give the same rank, even if the head lock failed.
+        sa.Index("ix_activity_log_seal_seq", "seal_seq", unique=True),
     )
 
-    id: Mapped[int] = mapped_column(
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, info=not_personal()
-    )
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, info=not_personal())
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
     actor_id: Mapped[int | None] = mapped_column(info=_security)  # no FK: the log outlives accounts
     actor_role: Mapped[str | None] = mapped_column(sa.String(16), info=not_personal())
@@ -34,8 +35,22 @@ class ActivityLog(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.String(255), info=_security)
     outcome: Mapped[str] = mapped_column(sa.String(16), default="success", info=not_personal())
     detail: Mapped[str | None] = mapped_column(sa.String(500), info=_security)
-    # Hash chain for tamper evidence, filled when the entry is sealed.
+    # Hash chain for tamper evidence, filled in the transaction that writes the entry (see
+    # services.activity_seal): ``seal_seq`` is the entry's rank in the chain, in commit order,
+    # which differs from id order when two transactions commit the other way round.
     seal: Mapped[str | None] = mapped_column(sa.String(64), info=not_personal())
+    seal_seq: Mapped[int | None] = mapped_column(_BIG_ID, info=not_personal())
 
     def __repr__(self) -> str:
         return f"<ActivityLog {self.id} {self.action} {self.outcome}>"
+
+
+class ActivitySealHead(Base):
+    """The end of the seal chain, one row: writers lock it to append to the chain in turn."""
+
+    __tablename__ = "activity_seal_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, info=not_personal())
+    seq: Mapped[int] = mapped_column(_BIG_ID, default=0, info=not_personal())
+    entry_id: Mapped[int | None] = mapped_column(_BIG_ID, info=not_personal())
+    seal: Mapped[str] = mapped_column(sa.String(64), default="", info=not_personal())

@@ -68,28 +68,58 @@ def mask(value: str | None, visible: int = 4) -> str:
     return "•" * max(len(value) - len(shown), 4) + shown
 
 
-def derived_key(config_name: str, label: str) -> bytes:
-    """The key ``config_name`` of the config, or one derived from ``SECRET_KEY`` for ``label``.
+# The keyed hashes and their labels: each has a key of its own, apart from SECRET_KEY.
+HASH_KEYS = {
+    "RECOVERY_CODE_KEY": "espace-client recovery codes",
+    "BLIND_INDEX_KEY": "espace-client blind index v1",
+    "ACTIVITY_SEAL_KEY": "espace-client activity seal",
+}
+HEX_PREFIX = "hex:"
 
-    A derived key depends on ``SECRET_KEY``: changing it changes what the key protects (recovery
-    codes stop matching, the activity seal needs a new chain). Set the key to keep it apart.
-    """
-    configured = current_app.config.get(config_name)
-    if configured:
-        return str(configured).encode("utf-8")
+
+def key_bytes(value: str) -> bytes:
+    """A configured key as bytes: ``hex:...`` is decoded (a pinned legacy key), else UTF-8."""
+    value = str(value)
+    if value.startswith(HEX_PREFIX):
+        return bytes.fromhex(value[len(HEX_PREFIX) :])
+    return value.encode("utf-8")
+
+
+def legacy_key(label: str) -> bytes:
+    """The key once derived from ``SECRET_KEY`` for ``label``, before each key had its own."""
     secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
     return hmac.new(secret, label.encode("utf-8"), hashlib.sha256).digest()
+
+
+def configured_keys(config_name: str, label: str) -> list[bytes]:
+    """The keys of ``config_name``: the first is used, the next ones are previous keys.
+
+    The setting is one key or a list (like ``FIELD_ENCRYPTION_KEYS``). Unset, which only debug
+    and tests allow, it falls back to the key derived from ``SECRET_KEY`` as before, so that an
+    installation older than these settings keeps its data (see ``crypto legacy-keys``).
+    """
+    configured = current_app.config.get(config_name)
+    if isinstance(configured, str):
+        configured = [k.strip() for k in configured.split(",") if k.strip()]
+    keys = [key_bytes(k) for k in configured or []]
+    return keys or [legacy_key(label)]
+
+
+def derived_key(config_name: str, label: str) -> bytes:
+    """The key in use for ``config_name`` (the first configured, or the legacy derived one)."""
+    return configured_keys(config_name, label)[0]
 
 
 def blind_index(value: str | None, purpose: str) -> str | None:
     """A keyed hash (HMAC-SHA256) of ``value`` for equality search on an encrypted column.
 
-    The key is ``BLIND_INDEX_KEY``, or else derived from ``SECRET_KEY``; ``purpose`` separates
-    the indexes of different columns. It does not change when the encryption keys rotate.
+    The key is the first of ``BLIND_INDEX_KEY``; ``purpose`` separates the indexes of different
+    columns. It does not change when the encryption keys rotate; ``crypto rotate`` recomputes
+    the indexes when this key changes.
     """
     if value is None:
         return None
-    key = derived_key("BLIND_INDEX_KEY", "espace-client blind index v1")
+    key = derived_key("BLIND_INDEX_KEY", HASH_KEYS["BLIND_INDEX_KEY"])
     message = f"{purpose}\x00{value}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -98,6 +128,7 @@ __all__ = [
     "EncryptionKeyMissing",
     "InvalidToken",
     "blind_index",
+    "configured_keys",
     "decrypt",
     "derived_key",
     "encrypt",

@@ -31,7 +31,7 @@ from models import db, utcnow
 from models.recovery_code import RecoveryCode
 from models.user import User
 from services.activity import log_activity
-from services.crypto import decrypt, derived_key, encrypt
+from services.crypto import HASH_KEYS, configured_keys, decrypt, encrypt
 from services.mail import send_mail
 
 STEP_SECONDS = 30
@@ -138,11 +138,21 @@ def check_totp(user: User, code: str, now: float | None = None) -> str:
     return OK if _claim_step(user, step) else REPLAYED
 
 
-def recovery_code_hash(user_id: int, code: str) -> str:
-    """The keyed hash stored for a recovery code of the account ``user_id``."""
-    key = derived_key("RECOVERY_CODE_KEY", "espace-client recovery codes")
+def recovery_code_hashes(user_id: int, code: str) -> list[str]:
+    """The keyed hashes a recovery code of ``user_id`` may be stored as, one per configured key.
+
+    New codes are hashed under the first key of ``RECOVERY_CODE_KEY``. A hash cannot be
+    recomputed without the clear code, which is never stored, so codes made under a previous key
+    keep working for as long as that key stays in the list.
+    """
     message = f"{user_id}:{normalize_code(code)}".encode()
-    return hmac.new(key, message, sha256).hexdigest()
+    keys = configured_keys("RECOVERY_CODE_KEY", HASH_KEYS["RECOVERY_CODE_KEY"])
+    return [hmac.new(key, message, sha256).hexdigest() for key in keys]
+
+
+def recovery_code_hash(user_id: int, code: str) -> str:
+    """The keyed hash stored for a new recovery code of the account ``user_id``."""
+    return recovery_code_hashes(user_id, code)[0]
 
 
 def _new_recovery_code() -> str:
@@ -168,7 +178,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     result = db.session.execute(
         sa.update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id)
-        .where(RecoveryCode.code_hash == recovery_code_hash(user.id, code))
+        .where(RecoveryCode.code_hash.in_(recovery_code_hashes(user.id, code)))
         .where(RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)

@@ -27,7 +27,7 @@ def test_every_area_registers_on_the_app(app):
     assert registrations(app) == {
         "panels": {
             "client": ["devices", "interventions", "profile"],
-            "admin": ["clients", "interventions"],
+            "admin": ["activity_seal", "clients", "interventions"],
             "admin_client": ["devices", "interventions"],
         },
         "search": [find_client_ids_by_serial],

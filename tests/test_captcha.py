@@ -224,6 +224,9 @@ def test_production_starts_with_recaptcha_and_its_keys(tmp_path):
             "CAPTCHA_PROVIDER": "recaptcha",
             "RECAPTCHA_SITE_KEY": RECAPTCHA_TEST_SITE_KEY,
             "RECAPTCHA_SECRET_KEY": RECAPTCHA_TEST_SECRET,
+            "RECOVERY_CODE_KEY": "recovery-code-key-0123456789",
+            "BLIND_INDEX_KEY": "blind-index-key-0123456789",
+            "ACTIVITY_SEAL_KEY": "activity-seal-key-0123456789",
         }
     )
     assert app.config["CAPTCHA_PROVIDER"] == "recaptcha"

@@ -6,7 +6,10 @@ import sys
 import pytest
 
 from app import create_app
-from settings import secret_key_problem
+from services import crypto
+from settings import HASH_KEY_SETTINGS, secret_key_problem
+
+PRODUCTION_HASH_KEYS = {name: f"{name.lower()}-0123456789abcdef" for name in HASH_KEY_SETTINGS}
 
 
 def production_config(tmp_path, **extra):
@@ -14,6 +17,7 @@ def production_config(tmp_path, **extra):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "MAIL_BASE_URL": "https://espace-client.example.fr",
+        **PRODUCTION_HASH_KEYS,
     }
     config.update(extra)
     return config
@@ -74,6 +78,7 @@ def test_command_line_refusal_is_one_line(tmp_path):
         "PATH": "/usr/bin:/bin",
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
         "FLASK_SECRET_KEY": "weak",
+        **{f"FLASK_{name}": value for name, value in PRODUCTION_HASH_KEYS.items()},
         "FLASK_MAIL_BASE_URL": "https://espace-client.example.fr",
     }
     code = "import app; app.create_app({{'INSTANCE_PATH': {!r}}})".format(str(tmp_path / "inst"))
@@ -97,3 +102,25 @@ def test_instance_config_written_by_make_run_passes_the_production_checks(tmp_pa
     )
     assert app.config["MAIL_BASE_URL"].startswith("http://127.0.0.1:")
     assert app.config["CAPTCHA_PROVIDER"] == "altcha"
+
+
+@pytest.mark.parametrize("missing", HASH_KEY_SETTINGS)
+def test_production_refuses_a_missing_hash_key(tmp_path, missing):
+    with pytest.raises(SystemExit) as stop:
+        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, **{missing: None}))
+    message = str(stop.value)
+    assert missing in message and "crypto legacy-keys" in message and "\n" not in message
+
+
+def test_the_hash_keys_required_are_the_ones_the_app_uses():
+    assert set(HASH_KEY_SETTINGS) == set(crypto.HASH_KEYS)
+
+
+def test_instance_config_written_by_make_run_has_a_key_of_its_own_for_each_hash(tmp_path):
+    from settings import write_instance_config
+
+    write_instance_config(tmp_path / "config.py")
+    values = {}
+    exec((tmp_path / "config.py").read_text(), values)  # noqa: S102 - the file just written
+    keys = [values["SECRET_KEY"]] + [values[name] for name in HASH_KEY_SETTINGS]
+    assert len(set(keys)) == len(keys) and all(len(key) >= 32 for key in keys)

@@ -23,6 +23,9 @@ def test_passenger_entry_point_serves_the_app_in_production(tmp_path):
         "FLASK_MAIL_BASE_URL": "https://espace-client.example.fr",
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         "FLASK_PROXY_FIX_X_PROTO": "1",
+        "FLASK_RECOVERY_CODE_KEY": "passenger-test-recovery-0123456789",
+        "FLASK_BLIND_INDEX_KEY": "passenger-test-blind-index-0123456789",
+        "FLASK_ACTIVITY_SEAL_KEY": "passenger-test-seal-0123456789",
     }
     result = subprocess.run(
         [sys.executable, "-c", PASSENGER, str(ROOT / "passenger_wsgi.py")],

@@ -11,7 +11,15 @@ from services.dashboard import register_panel  # noqa: E402
 
 @bp.record_once
 def _plug_into_the_app(state: BlueprintSetupState) -> None:
-    """On the app that registers the area: the clients panel of the admin home."""
+    """On the app that registers the area: the panels of the admin home."""
     register_panel(
         state.app, "admin", "clients", "admin/_panel_clients.html", clients.clients_panel, 90
+    )
+    register_panel(
+        state.app,
+        "admin",
+        "activity_seal",
+        "admin/_panel_activity_seal.html",
+        activity.seal_panel,
+        0,
     )

@@ -19,6 +19,7 @@ from models.activity import ActivityLog
 from models.user import User
 from services.access import admin_required
 from services.activity import log_activity
+from services.activity_seal import MAX_SEAL_LAG, seal_lag
 from services.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
@@ -39,6 +40,14 @@ CSV_COLUMNS = (
     "detail",
     "seal",
 )
+
+
+def seal_panel(**_context) -> dict | None:
+    """Admin home: a warning when the log's seal is more than an hour behind its newest entry."""
+    lag = seal_lag()
+    if lag is None or lag <= MAX_SEAL_LAG:
+        return None
+    return {"hours": int(lag.total_seconds() // 3600)}
 
 
 @dataclass
