@@ -1,11 +1,10 @@
 """Configuration: sources in order, and refusal to start with unsafe production settings."""
 
+import secrets
 import subprocess
 import sys
 
 import pytest
-
-import secrets
 
 from app import create_app
 from settings import secret_key_problem
