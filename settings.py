@@ -7,11 +7,14 @@ and cron share nothing else), then the ``test_config`` given to the factory.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import sys
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
@@ -22,6 +25,10 @@ from services.private_files import private_directory, private_sqlite_database
 HASH_KEY_SETTINGS = ("RECOVERY_CODE_KEY", "BLIND_INDEX_KEY", "ACTIVITY_SEAL_KEY")
 WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_KEY_LENGTH = 32
+# A random key of 32 hexadecimal characters scores about 110 bits and uses 14 to 16 of them;
+# 40 times the same character scores 0 and uses one.
+MIN_SECRET_KEY_BITS = 80
+MIN_SECRET_KEY_DISTINCT = 8
 
 
 class Defaults:
@@ -46,8 +53,12 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
-    # HTTPS and proxies
+    # HTTPS, hosts and proxies
     FORCE_HTTPS = True  # off in debug and testing
+    ALLOW_INSECURE_HTTP = False  # true: start without FORCE_HTTPS / secure cookies, on purpose
+    # Host names the portal answers for; any other Host header is a 400. None: in production,
+    # the host of MAIL_BASE_URL; in debug and tests, any host.
+    TRUSTED_HOSTS: list[str] | None = None
     HSTS_MAX_AGE = 31536000
     PROXY_FIX_X_FOR = 0  # number of proxies in front of the app whose X-Forwarded-* to trust
     PROXY_FIX_X_PROTO = 0
@@ -204,6 +215,14 @@ def load(app, test_config: dict | None) -> None:
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
     if not relaxed:
         refuse_unsafe_configuration(app.config)
+        if app.config.get("TRUSTED_HOSTS") is None:
+            app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config)
+
+
+def default_trusted_hosts(config) -> list[str]:
+    """The host of the portal's public address (``MAIL_BASE_URL``), the only one it serves."""
+    host = urlsplit(config.get("MAIL_BASE_URL") or "").hostname
+    return [host] if host else []
 
 
 def sqlite_file_of(uri: str) -> str | None:
@@ -231,14 +250,52 @@ def engine_options(config) -> dict:
     return options
 
 
+def estimated_bits(text: str) -> float:
+    """Shannon entropy of the characters of ``text``, times its length, in bits.
+
+    An upper bound for a key made by hand (it does not see words or patterns), enough to
+    catch a key of one repeated character or of very few.
+    """
+    counts = Counter(text)
+    return -sum(n * math.log2(n / len(text)) for n in counts.values())
+
+
+def is_repetition(text: str) -> bool:
+    """True when ``text`` is a shorter piece repeated ("ab" * 20, "Password1!" * 4)."""
+    return (text + text).find(text, 1) < len(text)
+
+
 def secret_key_problem(key) -> str | None:
     """Why ``key`` is not fit for production, or None when it is."""
     if not key:
         return "SECRET_KEY est absente"
-    if len(str(key)) < MIN_SECRET_KEY_LENGTH or str(key).lower() in WEAK_SECRET_KEYS:
-        return (
-            f"SECRET_KEY est trop faible (au moins {MIN_SECRET_KEY_LENGTH} caractères aléatoires)"
-        )
+    key = str(key)
+    too_weak = (
+        f"SECRET_KEY est trop faible (au moins {MIN_SECRET_KEY_LENGTH} caractères aléatoires, "
+        "par exemple python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    )
+    if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+        return too_weak
+    if (
+        len(set(key)) < MIN_SECRET_KEY_DISTINCT
+        or estimated_bits(key) < MIN_SECRET_KEY_BITS
+        or is_repetition(key)
+    ):
+        return too_weak
+    return None
+
+
+def insecure_http_problem(config) -> str | None:
+    """Why the settings would let sessions travel over plain HTTP, or None.
+
+    ``ALLOW_INSECURE_HTTP`` is the deliberate way out (a TLS proxy that the app cannot see,
+    a closed network); forgetting a setting is not.
+    """
+    if config.get("ALLOW_INSECURE_HTTP"):
+        return None
+    for key in ("SESSION_COOKIE_SECURE", "FORCE_HTTPS"):
+        if not config.get(key):
+            return f"{key} est désactivé (mettez ALLOW_INSECURE_HTTP=true si c'est voulu)"
     return None
 
 
@@ -257,6 +314,13 @@ def hash_keys_problem(config) -> str | None:
 def refuse_unsafe_configuration(config) -> None:
     """Stop the process with a one-line reason when production settings are unsafe."""
     problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem is None and not config.get("FIELD_ENCRYPTION_KEYS"):
+        problem = (
+            "FIELD_ENCRYPTION_KEYS est vide (clés de chiffrement des numéros de série, "
+            "licences et secrets TOTP)"
+        )
+    if problem is None:
+        problem = insecure_http_problem(config)
     if problem is None and config.get("CAPTCHA_PROVIDER") == "off":
         problem = "CAPTCHA_PROVIDER=off n'est permis qu'en développement ou en test"
     recaptcha_keys = config.get("RECAPTCHA_SITE_KEY") and config.get("RECAPTCHA_SECRET_KEY")

@@ -202,6 +202,7 @@ def production_settings(database_url: str, instance: Path) -> dict:
         "MAIL_BACKEND": "file",  # the loaded pages send nothing; never reach a real server
         "MAIL_FILE_DIR": str(instance / "mail"),
         "MAIL_BASE_URL": "https://espace-client.example.fr",
+        "TRUSTED_HOSTS": ["espace-client.example.fr", "127.0.0.1", "localhost"],  # wrk, test client
     }
 
 

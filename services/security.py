@@ -1,11 +1,14 @@
-"""Security baseline: HTTPS, response headers, Content-Security-Policy, safe redirects."""
+"""Security baseline: HTTPS, trusted hosts, response headers, CSP, caching, safe redirects."""
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, current_app, g, redirect, request
+from flask import Flask, Response, current_app, g, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 BASE_CSP = {
@@ -55,29 +58,129 @@ def content_security_policy() -> str:
     return _render_policy(policy)
 
 
+# Percent-decoding is repeated (a target may be encoded twice) up to this many times.
+_MAX_DECODING_ROUNDS = 4
+
+
+def _is_control(char: str) -> bool:
+    # Cc: C0/C1 controls (tab, newline, NUL...) that browsers strip or choke on; Cf: invisible
+    # format characters (zero-width, bidirectional overrides); Zl/Zp: line and paragraph breaks.
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _as_a_browser_reads_it(target: str) -> str | None:
+    """``target`` decoded the ways a browser or a server on the way might: percent-decoding
+    (repeated), compatibility forms (a full-width solidus is a solidus), backslash as slash.
+    None when a control character appears at any stage."""
+    text = target
+    for _round in range(_MAX_DECODING_ROUNDS):
+        if any(_is_control(c) for c in text):
+            return None
+        decoded = unicodedata.normalize("NFKC", unquote(text)).replace("\\", "/")
+        if decoded == text:
+            return text
+        text = decoded
+    return None  # still changing: encoded more times than any honest link is
+
+
 def is_safe_redirect_target(target: str | None) -> bool:
-    """True when ``target`` stays on this site (same scheme and host, no protocol tricks)."""
-    if not target or len(target) > MAX_REDIRECT_TARGET:
+    """True only for a path of this site: exactly one leading ``/``, no scheme, no host.
+
+    ``urljoin`` and ``urlsplit`` disagree with browsers, which strip tabs and newlines, read
+    ``\\`` as ``/`` and resolve ``https:evil.example`` to another site: the target is checked
+    under every reading of it, and only a plain path passes.
+    """
+    if not isinstance(target, str) or not target or len(target) > MAX_REDIRECT_TARGET:
         return False
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return False
-    host_url = urlsplit(request.host_url)
-    url = urlsplit(urljoin(request.host_url, target))
-    return url.scheme in ("http", "https") and url.netloc == host_url.netloc
+    if target != target.strip():
+        return False  # browsers trim leading spaces, so " //evil" would become "//evil"
+    for reading in (target, _as_a_browser_reads_it(target)):
+        if reading is None or not reading.startswith("/") or reading[1:2] in ("/", "\\"):
+            return False
+        parts = urlsplit(reading)
+        if parts.scheme or parts.netloc:
+            return False
+    return True
 
 
 def safe_redirect_target(target: str | None, fallback: str) -> str:
-    """``target`` when it stays on this site, otherwise ``fallback``."""
+    """``target`` when it is a path of this site, otherwise ``fallback``."""
     return target if is_safe_redirect_target(target) else fallback
 
 
+def current_path() -> str:
+    """The path and query of the current request, to come back to it (``next``).
+
+    Unlike ``request.full_path``, no lone ``?`` is added when there is no query string, and
+    the application's own prefix (``SCRIPT_NAME``) is kept.
+    """
+    path = request.script_root + request.path
+    query = request.query_string.decode("latin-1")
+    return f"{path}?{query}" if query else path
+
+
+def public_address() -> str | None:
+    """The portal's public scheme and host (``MAIL_BASE_URL``), e.g. ``https://espace.fr``."""
+    base = current_app.config.get("MAIL_BASE_URL")
+    if not base:
+        return None
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _refuse_untrusted_host():
+    # Flask records a Host outside TRUSTED_HOSTS as the routing error, and builds no URL
+    # adapter: answered here in plain text, before the HTTPS redirect and before any page
+    # (which would need url_for) is rendered.
+    if isinstance(request.routing_exception, SecurityError):
+        message = _("Requête refusée : ce site ne répond pas à cette adresse.")
+        return Response(message, 400, content_type="text/plain; charset=utf-8")
+    return None
+
+
+def https_url() -> str:
+    """The current URL over HTTPS, on the configured public host when there is one.
+
+    The visitor chooses the ``Host`` header: a redirect built from it could send them
+    anywhere, so the configured address wins.
+    """
+    parts = urlsplit(request.url)
+    address = public_address()
+    netloc = parts.netloc
+    if address is not None:
+        configured = urlsplit(address)
+        # An https address keeps its port; for an http one only the host name is kept.
+        netloc = configured.netloc if configured.scheme == "https" else configured.hostname
+    return parts._replace(scheme="https", netloc=netloc).geturl()
+
+
 def _redirect_to_https():
-    if request.is_secure or not request.host:
+    if request.is_secure:
         return None
     if request.path == "/health":
         return None  # probes from the host itself may speak plain HTTP
-    url = request.url.replace("http://", "https://", 1)
-    return redirect(url, code=308 if request.method not in ("GET", "HEAD") else 301)
+    return redirect(https_url(), code=308 if request.method not in ("GET", "HEAD") else 301)
+
+
+def public_page(view):
+    """Mark ``view`` as a public page that browsers may keep, for anonymous visitors only.
+
+    Every other response is ``Cache-Control: no-store``: auth pages, token links, secrets
+    shown once and everything a logged-in person sees must not stay in a cache.
+    """
+    view.public_page = True
+    return view
+
+
+def may_be_stored() -> bool:
+    """True when the current response may be kept by the browser: a public page seen by
+    someone who is not logged in."""
+    if g.get("no_store"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "public_page", False):
+        return False
+    return not current_user.is_authenticated
 
 
 def _set_headers(response):
@@ -94,15 +197,14 @@ def _set_headers(response):
             f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains",
         )
     # Static files are public: checking them would load the account for every stylesheet.
-    is_static = request.endpoint == "static"
-    if not is_static and (g.get("no_store") or current_user.is_authenticated):
+    if request.endpoint != "static" and not may_be_stored():
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Install the proxy fix, the HTTPS redirect and the response headers."""
+    """Install the proxy fix, the host check, the HTTPS redirect and the response headers."""
     config = app.config
     if config["PROXY_FIX_X_FOR"] or config["PROXY_FIX_X_PROTO"] or config["PROXY_FIX_X_HOST"]:
         app.wsgi_app = ProxyFix(
@@ -111,6 +213,8 @@ def init_app(app: Flask) -> None:
             x_proto=config["PROXY_FIX_X_PROTO"],
             x_host=config["PROXY_FIX_X_HOST"],
         )
+    app.before_request(_refuse_untrusted_host)
     if config["FORCE_HTTPS"]:
         app.before_request(_redirect_to_https)
     app.after_request(_set_headers)
+    app.jinja_env.globals["current_path"] = current_path

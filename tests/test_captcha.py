@@ -16,7 +16,7 @@ from models import db
 from models.activity import ActivityLog
 from models.captcha import SpentCaptchaChallenge
 from services import captcha
-from tests.conftest import PASSWORD, count_rows
+from tests.conftest import PASSWORD, TEST_FIELD_KEY, TEST_SECRET_KEY, count_rows
 from tests.fixtures.captcha import (
     RECAPTCHA_TEST_SECRET,
     RECAPTCHA_TEST_SITE_KEY,
@@ -219,7 +219,8 @@ def test_production_starts_with_recaptcha_and_its_keys(tmp_path):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
             "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "k" * 40,
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "FIELD_ENCRYPTION_KEYS": [TEST_FIELD_KEY],
             "MAIL_BASE_URL": "https://espace-client.example.fr",
             "CAPTCHA_PROVIDER": "recaptcha",
             "RECAPTCHA_SITE_KEY": RECAPTCHA_TEST_SITE_KEY,

@@ -1,5 +1,6 @@
 """Configuration: sources in order, and refusal to start with unsafe production settings."""
 
+import secrets
 import subprocess
 import sys
 
@@ -8,8 +9,10 @@ import pytest
 from app import create_app
 from services import crypto
 from settings import HASH_KEY_SETTINGS, secret_key_problem
+from tests.conftest import TEST_FIELD_KEY
 
 PRODUCTION_HASH_KEYS = {name: f"{name.lower()}-0123456789abcdef" for name in HASH_KEY_SETTINGS}
+STRONG_KEY = "Vq3-mZ8_rT1xKp0LwN7eYb2uHc5GfJ4sD6aQ9iOoE"
 
 
 def production_config(tmp_path, **extra):
@@ -18,12 +21,28 @@ def production_config(tmp_path, **extra):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "MAIL_BASE_URL": "https://espace-client.example.fr",
         **PRODUCTION_HASH_KEYS,
+        "SECRET_KEY": STRONG_KEY,
+        "FIELD_ENCRYPTION_KEYS": [TEST_FIELD_KEY],
     }
     config.update(extra)
     return config
 
 
-@pytest.mark.parametrize("key", [None, "", "dev", "changeme", "short-key-1234"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "",
+        "dev",
+        "changeme",
+        "short-key-1234",
+        "a" * 40,  # long, but one character
+        "ab" * 20,
+        "0123456789" * 4,  # ten distinct characters, a pattern repeated
+        "Password1!" * 4,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",  # nearly one character: a few bits
+    ],
+)
 def test_production_refuses_missing_or_weak_secret_key(tmp_path, key):
     with pytest.raises(SystemExit) as stop:
         create_app(production_config(tmp_path, SECRET_KEY=key))
@@ -37,19 +56,54 @@ def test_production_starts_with_a_strong_key(tmp_path):
     assert app.config["FORCE_HTTPS"] is True
 
 
+@pytest.mark.parametrize(
+    "make_key", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(16)]
+)
+def test_generated_keys_pass_the_entropy_check(make_key):
+    # The README's own recipe, and the shortest random key allowed (32 hexadecimal digits).
+    for _ in range(200):
+        key = make_key()
+        assert secret_key_problem(key) is None, key
+
+
+@pytest.mark.parametrize("keys", [[], None])
+def test_production_refuses_empty_field_encryption_keys(tmp_path, keys):
+    with pytest.raises(SystemExit) as stop:
+        create_app(production_config(tmp_path, FIELD_ENCRYPTION_KEYS=keys))
+    assert "FIELD_ENCRYPTION_KEYS" in str(stop.value) and "\n" not in str(stop.value)
+
+
+@pytest.mark.parametrize("setting", ["SESSION_COOKIE_SECURE", "FORCE_HTTPS"])
+def test_production_refuses_plain_http_unless_allowed_on_purpose(tmp_path, setting):
+    with pytest.raises(SystemExit) as stop:
+        create_app(production_config(tmp_path, **{setting: False}))
+    message = str(stop.value)
+    assert setting in message and "ALLOW_INSECURE_HTTP" in message and "\n" not in message
+    app = create_app(production_config(tmp_path, **{setting: False, "ALLOW_INSECURE_HTTP": True}))
+    assert app.config[setting] is False
+
+
+def test_production_refusal_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_FORCE_HTTPS", "false")
+    with pytest.raises(SystemExit, match="FORCE_HTTPS"):
+        create_app(production_config(tmp_path))
+    monkeypatch.setenv("FLASK_ALLOW_INSECURE_HTTP", "true")
+    assert create_app(production_config(tmp_path)).config["FORCE_HTTPS"] is False
+
+
 def test_production_refuses_captcha_off(tmp_path):
     with pytest.raises(SystemExit, match="CAPTCHA_PROVIDER"):
-        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, CAPTCHA_PROVIDER="off"))
+        create_app(production_config(tmp_path, CAPTCHA_PROVIDER="off"))
 
 
 def test_production_refuses_recaptcha_without_keys(tmp_path):
     with pytest.raises(SystemExit, match="RECAPTCHA"):
-        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, CAPTCHA_PROVIDER="recaptcha"))
+        create_app(production_config(tmp_path, CAPTCHA_PROVIDER="recaptcha"))
 
 
 def test_production_refuses_a_missing_public_address_for_mail_links(tmp_path):
     with pytest.raises(SystemExit, match="MAIL_BASE_URL"):
-        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, MAIL_BASE_URL=None))
+        create_app(production_config(tmp_path, MAIL_BASE_URL=None))
 
 
 def test_debug_accepts_a_missing_key(tmp_path):
@@ -70,7 +124,7 @@ def test_instance_file_then_environment_then_test_config(tmp_path, monkeypatch):
 
 
 def test_secret_key_problem_accepts_long_random_key():
-    assert secret_key_problem("a" * 16 + "Zr8-Qp2m_x91LkTt0vBn") is None
+    assert secret_key_problem("a" * 8 + "Zr8-Qp2m_x91LkTt0vBn-7hYc3WqE") is None
 
 
 def test_command_line_refusal_is_one_line(tmp_path):
@@ -107,7 +161,7 @@ def test_instance_config_written_by_make_run_passes_the_production_checks(tmp_pa
 @pytest.mark.parametrize("missing", HASH_KEY_SETTINGS)
 def test_production_refuses_a_missing_hash_key(tmp_path, missing):
     with pytest.raises(SystemExit) as stop:
-        create_app(production_config(tmp_path, SECRET_KEY="k" * 40, **{missing: None}))
+        create_app(production_config(tmp_path, **{missing: None}))
     message = str(stop.value)
     assert missing in message and "crypto legacy-keys" in message and "\n" not in message
 

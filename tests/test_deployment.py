@@ -11,7 +11,9 @@ PASSENGER = """
 import runpy, sys
 from werkzeug.test import Client
 application = runpy.run_path(sys.argv[1])["application"]
-response = Client(application).get("/health", headers={"X-Forwarded-Proto": "https"})
+response = Client(application).get(
+    "/health", "https://espace-client.example.fr", headers={"X-Forwarded-Proto": "https"}
+)
 print(response.status_code, response.get_data(as_text=True))
 """
 
@@ -21,6 +23,7 @@ def test_passenger_entry_point_serves_the_app_in_production(tmp_path):
         "PATH": "/usr/bin:/bin",
         "FLASK_SECRET_KEY": "passenger-test-key-0123456789-abcdefghijklmnop",
         "FLASK_MAIL_BASE_URL": "https://espace-client.example.fr",
+        "FLASK_FIELD_ENCRYPTION_KEYS": '["passenger-test-field-key-0123456789abcdefgh"]',
         "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         "FLASK_PROXY_FIX_X_PROTO": "1",
         "FLASK_RECOVERY_CODE_KEY": "passenger-test-recovery-0123456789",

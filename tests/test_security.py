@@ -69,7 +69,7 @@ def test_expired_session_on_htmx_request_answers_hx_redirect(client):
         ("//evil.example/", False),
         ("/\\evil.example", False),
         ("javascript:alert(1)", False),
-        ("http://localhost/account", True),
+        ("http://localhost/account", False),  # only a path: the host is never taken from outside
         ("/account?q=" + "x" * 1100, False),  # would overflow the session cookie
     ],
 )
@@ -131,3 +131,68 @@ def test_static_files_of_a_logged_in_client_touch_no_database(client, auth, quer
     auth.login()
     client.get("/account")
     assert queries.count(lambda: client.get("/static/css/app.css").close()) == 0
+
+
+# --- hosts: the portal answers for its own host only ----------------------------------------
+
+PORTAL = "https://espace-client.example.fr"
+
+
+def production_app(tmp_path, **extra):
+    from app import create_app
+    from settings import HASH_KEY_SETTINGS
+    from tests.conftest import TEST_FIELD_KEY, TEST_SECRET_KEY
+
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": [TEST_FIELD_KEY],
+        "MAIL_BASE_URL": PORTAL,
+        **{name: f"{name.lower()}-0123456789abcdef" for name in HASH_KEY_SETTINGS},
+        **extra,
+    }
+    return create_app(config)
+
+
+@pytest.mark.parametrize("base_url", ["http://evil.example", "https://evil.example"])
+def test_production_refuses_a_foreign_host(tmp_path, base_url):
+    app = production_app(tmp_path)
+    assert app.config["TRUSTED_HOSTS"] == ["espace-client.example.fr"]
+    response = app.test_client().get("/auth/login", base_url=base_url)
+    assert response.status_code == 400
+    assert "evil.example" not in response.headers.get("Location", "")
+
+
+def test_production_redirects_its_own_host_to_https(tmp_path):
+    response = (
+        production_app(tmp_path)
+        .test_client()
+        .get("/auth/login?x=1", base_url=PORTAL.replace("https", "http"))
+    )
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{PORTAL}/auth/login?x=1"
+
+
+def test_trusted_hosts_can_be_set(tmp_path):
+    app = production_app(tmp_path, TRUSTED_HOSTS=["espace-client.example.fr", "portail.example.fr"])
+    response = app.test_client().get("/auth/login", base_url="http://portail.example.fr")
+    assert response.status_code == 301
+    assert app.test_client().get("/", base_url="http://evil.example").status_code == 400
+
+
+@pytest.mark.settings(FORCE_HTTPS=True, MAIL_BASE_URL=PORTAL)
+def test_https_redirect_is_built_from_the_configured_address(client):
+    # Even where any host is accepted (tests, debug), the redirect never names the visitor's.
+    response = client.get("/auth/login", base_url="http://evil.example")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{PORTAL}/auth/login"
+    response = client.post("/langue", base_url="http://evil.example")
+    assert response.status_code == 308 and response.headers["Location"] == f"{PORTAL}/langue"
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost", "http://127.0.0.1:5000"])
+def test_debug_answers_on_the_developers_machine(tmp_path, base_url):
+    app = production_app(tmp_path, DEBUG=True, MAIL_BASE_URL="http://127.0.0.1:5000")
+    assert app.config["TRUSTED_HOSTS"] is None
+    assert app.test_client().get("/health", base_url=base_url).status_code in (200, 503)

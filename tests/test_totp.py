@@ -12,7 +12,7 @@ from models.activity import ActivityLog
 from models.recovery_code import RecoveryCode
 from models.user import User
 from services import totp
-from tests.conftest import PASSWORD, count_rows
+from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import sent_mails
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, code_for, enrol, fresh_code
 
@@ -111,8 +111,8 @@ def test_admin_with_totp_is_not_logged_in_before_the_code(app, client, totp_auth
     totp_auth.create_admin()
     response = password_step(client)
     assert response.headers["Location"].endswith("/auth/totp")
-    page = client.get("/admin")
-    assert page.status_code == 302 and "/auth/login" in page.headers["Location"]
+    page = client.get("/admin")  # not logged in yet: back to the code step, not the admin page
+    assert page.status_code == 302 and page.headers["Location"] == "/auth/totp"
     assert "Double authentification" in client.get("/auth/totp").get_data(as_text=True)
 
 
@@ -208,7 +208,7 @@ def test_admin_pages_refuse_a_password_only_session(app, client, totp_auth):
     password_step(client)  # the password is right, the code is never given
     response = client.get("/admin")
     assert response.status_code == 302
-    assert "/auth/login" in response.headers["Location"]
+    assert response.headers["Location"] == "/auth/totp"
 
 
 def test_admin_required_ends_a_session_that_skipped_totp(app, client, totp_auth):
@@ -441,3 +441,39 @@ def test_reset_totp_clears_everything_logs_and_mails(app, client, auth, totp_aut
     assert "réinitialisée par admin@example.fr" in mail.body_text
     # At the next login the admin enrols again.
     assert password_step(client, "perdu@example.fr").headers["Location"].endswith("/enroll")
+
+
+# Halfway through the second factor, a protected page sends back to the step ----------------
+
+
+def test_admin_halfway_through_enrolment_is_sent_back_to_it(app, client):
+    make_user(app, email="nouvel-admin@example.fr", role="admin")
+    response = password_step(client, email="nouvel-admin@example.fr")
+    assert response.headers["Location"] == "/auth/totp/enroll"
+    for _attempt in range(2):
+        page = client.get("/admin")
+        assert page.status_code == 302 and page.headers["Location"] == "/auth/totp/enroll"
+    html = client.get("/auth/totp/enroll").get_data(as_text=True)
+    assert "Connectez-vous pour accéder" not in html  # no login message: nothing to log into
+    assert 'class="totp-key"' in html
+
+
+def test_admin_halfway_through_the_code_step_is_sent_back_to_it(app, client, totp_auth):
+    totp_auth.create_admin()
+    password_step(client)
+    page = client.get("/admin/clients", headers={"HX-Request": "true"})
+    assert page.headers["HX-Redirect"] == "/auth/totp"
+    page = client.get("/admin/clients")
+    assert page.headers["Location"] == "/auth/totp"
+    assert "Connectez-vous" not in client.get("/auth/totp").get_data(as_text=True)
+
+
+def test_an_expired_second_factor_step_goes_back_to_the_login(app, client, totp_auth):
+    totp_auth.create_admin()
+    password_step(client)
+    with client.session_transaction() as session:
+        pending = session["totp_pending"]
+        pending["at"] -= app.config["TOTP_PENDING_SECONDS"] + 1
+        session["totp_pending"] = pending  # a changed nested value is not saved by itself
+    page = client.get("/admin")
+    assert page.headers["Location"].startswith("/auth/login?next=")

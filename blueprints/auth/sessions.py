@@ -21,6 +21,7 @@ from models.user import User
 from services.activity import log_activity
 from services.extensions import login_manager
 from services.htmx import is_htmx_request
+from services.security import current_path
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
@@ -49,13 +50,21 @@ def load_user(identity: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    """Anonymous visitor on a protected page: to the login page (HX-Redirect for htmx)."""
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    """Anonymous visitor on a protected page: to the login page (HX-Redirect for htmx).
+
+    Someone who gave their password and is at the second-factor step goes back to that
+    step: asking for the password again would restart what they were doing.
+    """
+    from blueprints.auth.two_factor import pending_step_url  # it imports this module
+
+    step = pending_step_url()
+    target = step or url_for("auth.login", next=current_path() if request.method == "GET" else None)
     if is_htmx_request():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target
         return response
-    flash(login_manager.login_message, "info")
+    if step is None:
+        flash(login_manager.login_message, "info")
     return redirect(target)
 
 

@@ -21,6 +21,7 @@ from models import db, utcnow
 from models.activity import ActivityLog
 from models.user import User
 from services.htmx import htmx_redirect
+from services.security import safe_redirect_target
 from services.totp import TOTP_FAILED, TOTP_REPLAYED, has_totp
 
 PENDING_KEY = "totp_pending"
@@ -42,6 +43,14 @@ def start_second_factor(user: User, next_url: str | None):
         "at": int(time.time()),
     }
     return htmx_redirect(url_for("auth.totp_verify" if has_totp(user) else "auth.totp_enroll"))
+
+
+def pending_step_url() -> str | None:
+    """The step (code or enrolment) of the login waiting for its second factor, if any."""
+    user = pending_user()
+    if user is None:
+        return None
+    return url_for("auth.totp_verify" if has_totp(user) else "auth.totp_enroll")
 
 
 def _pending() -> dict | None:
@@ -78,7 +87,9 @@ def finish_second_factor(user: User) -> str:
     """Open the session of the pending ``user`` (second factor passed); returns where to go."""
     pending = session.get(PENDING_KEY) or {}
     open_session(user, second_factor=True)
-    return pending.get("next") or url_for("admin.home" if user.is_admin else "account.dashboard")
+    landing = url_for("admin.home" if user.is_admin else "account.dashboard")
+    # Checked when the password was given; checked again so that no path skips the check.
+    return safe_redirect_target(pending.get("next"), landing)
 
 
 def failures_since(user: User, since: float, actions=(TOTP_FAILED, TOTP_REPLAYED)) -> int:

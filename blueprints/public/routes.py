@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from blueprints.public import bp
 from models import db
-from services.security import safe_redirect_target
+from services.security import public_page, safe_redirect_target
 
 
 @bp.get("/")
+@public_page
 def home():
     """Home: what the client space offers, with the way in."""
     if current_user.is_authenticated:
@@ -20,12 +21,14 @@ def home():
 
 
 @bp.get("/confidentialite")
+@public_page
 def privacy():
     """The privacy notice: what the client space collects, why, for how long, and your rights."""
     return render_template("public/privacy.html", company=_company())
 
 
 @bp.get("/mentions-legales")
+@public_page
 def legal():
     """The legal notice: publisher and host of the site."""
     return render_template("public/legal.html", company=_company())
