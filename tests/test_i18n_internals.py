@@ -15,13 +15,13 @@ import pytest
 from babel import support
 from flask import request
 from flask_babel import get_translations
-from flask_wtf import FlaskForm
 from flask_wtf import i18n as flask_wtf_i18n
 from packaging.requirements import Requirement
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from services import i18n
+from services.forms import AppForm
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
@@ -41,7 +41,7 @@ class Marked(support.Translations):
     ungettext = ngettext
 
 
-class OneField(FlaskForm):
+class OneField(AppForm):
     name = StringField("Nom", validators=[DataRequired()])
 
 
