@@ -38,7 +38,15 @@ def test_footer_links_to_privacy_and_legal_pages(client):
     assert 'href="/confidentialite"' in html and 'href="/mentions-legales"' in html
     privacy = client.get("/confidentialite").get_data(as_text=True)
     assert "E.M.P COMPUTER INFORMATIQUE" in privacy
-    assert "18 caractères" in privacy and "Sujet" in privacy
+    assert "18 caractères" in privacy
+
+
+def test_privacy_page_says_how_to_ask_for_erasure_today(client):
+    """No ticket form yet: the request goes by e-mail to the company's address."""
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert "Pour supprimer votre Espace Client, écrivez-nous" in privacy
+    assert 'href="mailto:contact@empcomputer-assistanceinformatique.com"' in privacy
+    assert "ouvrez un ticket" not in privacy
 
 
 def test_health_ok_reveals_nothing(client):
