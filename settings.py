@@ -12,9 +12,11 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+DEVELOPMENT_HOSTS = {"127.0.0.1", "localhost"}
 WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -156,6 +158,8 @@ def write_instance_config(path: str | os.PathLike) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Configuration of this installation; kept out of version control.\n"
+        "# MAIL_BASE_URL serves commands run outside debug; `make run` replaces it by the\n"
+        "# address it serves (PORT=...), so mailed links follow the port.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"FIELD_ENCRYPTION_KEYS = [{secrets.token_urlsafe(32)!r}]\n"
         "MAIL_BACKEND = 'file'\n"
@@ -188,8 +192,24 @@ def load(app, test_config: dict | None) -> None:
             if key not in explicit:
                 app.config[key] = False
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
+    if app.debug:
+        follow_served_port(app.config, os.environ)
     if not relaxed:
         refuse_unsafe_configuration(app.config)
+
+
+def follow_served_port(config, environ) -> None:
+    """In development, point links in mails at the port being served, not the first run's.
+
+    ``make run`` passes its port as ``FLASK_RUN_PORT`` (read by ``flask run`` as well). The
+    local address written into ``instance/config.py`` at the first run is then replaced; a
+    public address set by hand is kept.
+    """
+    port = str(environ.get("FLASK_RUN_PORT") or "")
+    base = config.get("MAIL_BASE_URL")
+    if not port.isdigit() or (base and urlsplit(base).hostname not in DEVELOPMENT_HOSTS):
+        return
+    config["MAIL_BASE_URL"] = f"http://127.0.0.1:{port}"
 
 
 def engine_options(config) -> dict:
