@@ -63,6 +63,44 @@ def test_demo_loads_the_three_categories_once(app, runner):
     assert count_rows(app, Client) == 3
 
 
+def test_demo_logins_are_printed_again_on_a_filled_database(app, runner):
+    from commands.demo import DEMO_PASSWORD
+
+    runner.invoke(args=["demo", "--if-empty"])
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert "déjà chargées" in again.output and DEMO_PASSWORD in again.output
+    assert "administrateur : admin@demo.empcomputer.fr" in again.output
+    assert "première connexion, il configure la double authentification" in again.output
+    assert "client : marie.martin@demo.empcomputer.fr" in again.output
+
+
+def test_demo_logins_say_when_the_admin_has_set_up_the_second_factor(app, runner):
+    from tests.fixtures.totp import enrol
+
+    runner.invoke(args=["demo", "--if-empty"])
+    with app.app_context():
+        admin_id = db.session.scalar(sa.select(User.id).where(User.role == "admin"))
+    enrol(app, admin_id)
+    output = runner.invoke(args=["demo", "--if-empty"]).output
+    assert "code à six chiffres" in output and "première connexion" not in output
+
+
+def test_demo_on_a_database_without_the_demo_accounts_prints_no_logins(app, runner, auth):
+    from commands.demo import DEMO_PASSWORD
+
+    auth.create_client()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "rien n'est chargé" in result.output and DEMO_PASSWORD not in result.output
+    assert count_rows(app, Client) == 1
+
+
+def test_demo_prints_the_address_served(app, runner):
+    app.config["MAIL_BASE_URL"] = "http://127.0.0.1:5712"
+    assert "Espace Client : http://127.0.0.1:5712" in runner.invoke(args=["demo"]).output
+
+
 def test_demo_client_can_log_in(app, runner, auth):
     from commands.demo import DEMO_PASSWORD
 
