@@ -111,3 +111,17 @@ def test_mariadb_connections_are_checked_recycled_and_utf8mb4(app):
             assert charset == "utf8mb4"
             db.session.execute(sa.text("SELECT 1"))
             assert db.engine.pool._pre_ping is True
+
+
+def test_favicon_ico_is_the_icon_fallback(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/x-icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'href="/favicon.ico"' in client.get("/").get_data(as_text=True)
+
+
+def test_robots_txt_keeps_the_portal_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).splitlines() == ["User-agent: *", "Disallow: /"]
