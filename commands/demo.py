@@ -22,6 +22,7 @@ from services.passwords import hash_password
 # Demo passwords follow the policy's rule; they are printed by the command, never used in prod.
 DEMO_PASSWORD = "Demonstration-Espace-2026!"  # noqa: S105 - printed for the demo
 DEMO_ADMIN = "admin@demo.empcomputer.fr"
+DEMO_ADMIN_NAME = "Julien Moreau"  # the technician of the demo interventions
 
 DEMO_CLIENTS = [
     {
@@ -82,6 +83,7 @@ def load_demo_data() -> dict:
         email_canonical=DEMO_ADMIN,
         password_hash=password_hash,
         role=ROLE_ADMIN,
+        display_name=DEMO_ADMIN_NAME,
         email_verified_at=utcnow(),
     )
     db.session.add(admin)

@@ -107,3 +107,23 @@ def test_demo_client_can_log_in(app, runner, auth):
     runner.invoke(args=["demo"])
     response = auth.login(email="marie.martin@demo.empcomputer.fr", password=DEMO_PASSWORD)
     assert response.status_code == 303
+
+
+def test_create_admin_takes_the_name_shown_to_clients(app, runner):
+    result = runner.invoke(
+        args=["create-admin", "chef@example.fr", "--name", "  Julie   Roux "],
+        input="Tres-Long-Mot-De-Passe-42!\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User))
+    assert admin.display_name == "Julie Roux" and admin.name_shown == "Julie Roux"
+
+
+def test_create_admin_refuses_a_name_too_long(app, runner):
+    result = runner.invoke(
+        args=["create-admin", "chef@example.fr", "--name", "x" * 101],
+        input="Tres-Long-Mot-De-Passe-42!\n",
+    )
+    assert result.exit_code != 0 and "Nom trop long" in result.output
+    assert count_rows(app, User) == 0
