@@ -38,7 +38,8 @@ CATEGORY_LABELS = {
 }
 
 FIELD_LABELS = {
-    "category": _l("Vous êtes"),
+    # Read by the client and by the admins on the client's file: it names the client, not "you".
+    "category": _l("Catégorie de client"),
     "last_name": _l("Nom"),
     "first_name": _l("Prénom"),
     "birth_date": _l("Date de naissance"),
