@@ -83,14 +83,14 @@ def rotate_all(batch_size: int = BATCH_SIZE) -> RotationReport:
 
 @click.group("crypto")
 def crypto() -> None:
-    """Field encryption: key rotation."""
+    """Chiffrement des champs : rotation des clés."""
 
 
 @crypto.command("rotate")
 @with_appcontext
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1))
 def rotate_command(batch_size: int) -> None:
-    """Re-encrypt serial numbers, licence keys and TOTP secrets under the first key."""
+    """Rechiffre numéros de série, clés de licence et secrets TOTP sous la première clé."""
     from services.activity import log_activity
 
     report = rotate_all(batch_size)

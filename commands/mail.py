@@ -16,7 +16,7 @@ mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, courri
 @mail_cli.command("send")
 @click.option("--limit", default=200, show_default=True, help="Nombre maximal de courriels.")
 def send(limit: int) -> None:
-    """Deliver the mails that are due (for cron); exit non-zero on a configuration error."""
+    """Envoie les courriels dus (pour cron) ; code de sortie non nul si la configuration est inutilisable."""
     deliver_and_report(limit=limit)
 
 
@@ -38,7 +38,7 @@ def deliver_and_report(limit: int, ids=None) -> None:
 @click.argument("email")
 @click.option("--now", is_flag=True, help="Envoyer aussitôt au lieu d'attendre le cron.")
 def test(email: str, now: bool) -> None:
-    """Queue a test mail to EMAIL (and deliver it at once with --now)."""
+    """Met en file un courriel de test pour EMAIL (envoyé aussitôt avec --now)."""
     mail = send_mail(
         email.strip(),
         "test",

@@ -127,3 +127,39 @@ def test_create_admin_refuses_a_name_too_long(app, runner):
     )
     assert result.exit_code != 0 and "Nom trop long" in result.output
     assert count_rows(app, User) == 0
+
+
+# Words that give an English description away; French descriptions use none of them.
+ENGLISH_WORDS = {"the", "and", "run", "show", "perform", "create", "load", "deliver", "queue"}
+ENGLISH_WORDS |= {"rebuild", "re-encrypt", "field", "encryption", "commands", "of", "for"}
+
+
+def help_lines(app, *args) -> dict[str, str]:
+    """{command: description} as ``flask [args] --help`` lists them."""
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    output = CliRunner().invoke(FlaskGroup(create_app=lambda: app), [*args, "--help"]).output
+    commands = output.split("Commands:\n", 1)[1]
+    described: dict[str, str] = {}
+    for line in commands.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):  # a command, then its text
+            name, _, text = line.strip().partition(" ")
+            described[name] = text.strip()
+        elif line.strip():  # a description wrapped on the next line
+            described[name] += " " + line.strip()
+    return described
+
+
+@pytest.mark.parametrize("group", [(), ("mail",), ("crypto",), ("clients",)])
+def test_command_line_help_describes_every_command_in_french(app, group):
+    described = help_lines(app, *group)
+    assert described, group
+    english = {
+        name: text
+        for name, text in described.items()
+        if ENGLISH_WORDS & set(text.lower().replace(",", " ").replace(".", " ").split())
+    }
+    assert english == {}
+    if not group:
+        assert {"run", "db", "limiter", "demo", "create-admin"} <= set(described)
