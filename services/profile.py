@@ -270,7 +270,7 @@ SECTIONS = {
 
 def display_value(client: Client, field: str) -> str:
     """A stored value as a person reads it (phone, country and dates formatted)."""
-    from flask_babel import format_date
+    from services.i18n import format_when
 
     value = getattr(client, field)
     if value is None or value == "":
@@ -282,7 +282,7 @@ def display_value(client: Client, field: str) -> str:
     if field == "category":
         return str(CATEGORY_LABELS.get(value, value))
     if field == "birth_date":
-        return format_date(value, "long")
+        return format_when(value, "birth")
     return str(value)
 
 
