@@ -56,6 +56,9 @@ def crawl(client, start: str, language: str) -> dict[str, str]:
             seen[url] = ""
             queue.append(urlsplit(response.headers["Location"]).path)
             continue
+        if response.mimetype != "text/html":  # the icon, robots.txt: no words to read
+            seen[url] = ""
+            continue
         page = response.get_data(as_text=True)
         seen[url] = page
         for href in re.findall(r'href="([^"]+)"', page):
