@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
-from services.i18n import format_when
 
 # The largest id a BIGINT column holds; SQLite's driver overflows beyond (a 500, not a 404).
 
@@ -88,8 +88,9 @@ class PlausibleDate:
             raise ValidationError(
                 _l(
                     "Saisissez une date entre le %(first)s et le %(last)s.",
-                    first=format_when(self.first, "list"),
-                    last=format_when(self.last, "list"),
+                    # Written as the field is typed (dd/mm/yyyy), not as a list shows it.
+                    first=format_date(self.first, "short"),
+                    last=format_date(self.last, "short"),
                 )
             )
 

@@ -69,9 +69,9 @@ def test_dates_formatted_in_french_and_paris_time(app):
     from datetime import datetime
 
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        render = app.jinja_env.from_string("{{ when|datetime('short') }} {{ amount|euros }}")
+        render = app.jinja_env.from_string("{{ when|datetime('list') }} {{ amount|euros }}")
         text = render.render(when=datetime(2026, 7, 1, 10, 30), amount=1234.5)
-    assert "01/07/2026 12:30" in text
+    assert "1 juil. 2026, 12:30" in text
     assert "1\u202f234,50\xa0€" in text or "1 234,50 €" in text.replace("\u202f", " ").replace(
         "\xa0", " "
     )
