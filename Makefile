@@ -40,10 +40,11 @@ instance:
 	@mkdir -p instance && chmod 700 instance
 	@test -f instance/config.py || $(BIN)/python -c "import settings; settings.write_instance_config('instance/config.py')"
 
+# FLASK_RUN_PORT: the port served; in debug, links in mails follow it (settings.follow_served_port).
 run: install instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade
-	FLASK_DEBUG=1 FLASK_PORT=$(PORT) $(FLASK) demo --if-empty
-	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK_DEBUG=1 FLASK_RUN_PORT=$(PORT) $(FLASK) demo --if-empty
+	FLASK_DEBUG=1 FLASK_RUN_PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/test_public.py".
 # pytest's exit code 5 (no test collected) is a failure too, with its reason said.

@@ -23,6 +23,7 @@ from services.private_files import private_directory, private_sqlite_database
 
 # The keys of keyed hashes (see Defaults); names kept in step with services.crypto.HASH_KEYS.
 HASH_KEY_SETTINGS = ("RECOVERY_CODE_KEY", "BLIND_INDEX_KEY", "ACTIVITY_SEAL_KEY")
+DEVELOPMENT_HOSTS = {"127.0.0.1", "localhost"}
 WEAK_SECRET_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
 MIN_SECRET_KEY_LENGTH = 32
 # A random key of 32 hexadecimal characters scores about 110 bits and uses 14 to 16 of them;
@@ -177,6 +178,8 @@ def write_instance_config(path: str | os.PathLike) -> None:
     private_directory(path.parent)
     path.write_text(
         "# Configuration of this installation; kept out of version control.\n"
+        "# MAIL_BASE_URL serves commands run outside debug; `make run` replaces it by the\n"
+        "# address it serves (PORT=...), so mailed links follow the port.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"FIELD_ENCRYPTION_KEYS = [{secrets.token_urlsafe(32)!r}]\n"
         + "".join(f"{name} = {secrets.token_urlsafe(32)!r}\n" for name in HASH_KEY_SETTINGS)
@@ -213,6 +216,8 @@ def load(app, test_config: dict | None) -> None:
             if key not in explicit:
                 app.config[key] = False
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
+    if app.debug:
+        follow_served_port(app.config, os.environ)
     if not relaxed:
         refuse_unsafe_configuration(app.config)
         if app.config.get("TRUSTED_HOSTS") is None:
@@ -233,6 +238,20 @@ def sqlite_file_of(uri: str) -> str | None:
     if url.query.get("uri") or url.database.startswith("file:"):
         return None  # a SQLite URI filename: left as configured
     return url.database
+
+
+def follow_served_port(config, environ) -> None:
+    """In development, point links in mails at the port being served, not the first run's.
+
+    ``make run`` passes its port as ``FLASK_RUN_PORT`` (read by ``flask run`` as well). The
+    local address written into ``instance/config.py`` at the first run is then replaced; a
+    public address set by hand is kept.
+    """
+    port = str(environ.get("FLASK_RUN_PORT") or "")
+    base = config.get("MAIL_BASE_URL")
+    if not port.isdigit() or (base and urlsplit(base).hostname not in DEVELOPMENT_HOSTS):
+        return
+    config["MAIL_BASE_URL"] = f"http://127.0.0.1:{port}"
 
 
 def engine_options(config) -> dict:

@@ -12,10 +12,10 @@ activity = AppGroup("activity", help="Journal d'activité : scellement et vérif
 
 @activity.command("seal")
 def seal() -> None:
-    """Seal, in id order, the entries without a seal (idempotent).
+    """Scelle, dans l'ordre, les entrées sans sceau (sans effet la seconde fois).
 
-    The app seals each entry as it writes it; this is for entries written before that existed
-    (once, after upgrading) or by hand, after checking that they are genuine.
+    L'application scelle chaque entrée quand elle l'écrit ; cette commande sert aux entrées
+    écrites avant cela (une fois, après la mise à jour) ou à la main, une fois vérifiées.
     """
     count = seal_pending()
     click.echo(f"{count} entrée(s) scellée(s).")
@@ -23,7 +23,7 @@ def seal() -> None:
 
 @activity.command("verify")
 def verify() -> None:
-    """Recompute the chain; exit with status 1 if an entry was changed or removed."""
+    """Recalcule la chaîne ; code de sortie 1 si une entrée a été modifiée ou supprimée."""
     report = verify_chain()
     if report.ok:
         click.echo(f"Chaîne intacte : {report.checked} entrée(s) scellée(s) vérifiée(s).")

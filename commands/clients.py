@@ -17,7 +17,7 @@ BATCH = 500
 
 @clients.command("reindex")
 def reindex() -> None:
-    """Rebuild the search index and sort keys of every client (after an import, an upgrade)."""
+    """Reconstruit l'index de recherche et les clés de tri des clients (après un import, une mise à jour)."""
     last_id, done = 0, 0
     while True:
         batch = db.session.scalars(

@@ -124,16 +124,16 @@ def reindex_serials(batch_size: int = BATCH_SIZE) -> int:
 
 @click.group("crypto")
 def crypto() -> None:
-    """Keys: rotation of every key, and the keys of an older installation."""
+    """Clés : rotation de chaque clé, et clés d'une installation plus ancienne."""
 
 
 @crypto.command("rotate")
 @with_appcontext
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1))
 def rotate_command(batch_size: int) -> None:
-    """Bring encrypted fields (serial numbers, licence keys, TOTP secrets, waiting mails'
-    bodies), the serial search index and the activity seal under the first key of their
-    settings; say what recovery codes need."""
+    """Remet sous la première clé de leur réglage les champs chiffrés (numéros de série, clés de
+    licence, secrets TOTP, corps des courriels en attente), l'index de recherche des numéros de
+    série et le scellement du journal ; dit ce qu'il faut pour les codes de secours."""
     from services.activity import log_activity
 
     report = rotate_all(batch_size)
@@ -178,11 +178,11 @@ def rotate_command(batch_size: int) -> None:
 @crypto.command("legacy-keys")
 @with_appcontext
 def legacy_keys_command() -> None:
-    """Print the keys this installation used before each had its own setting.
+    """Affiche les clés que cette installation utilisait avant d'avoir une clé par usage.
 
-    Until then they were derived from ``SECRET_KEY``: put these lines in ``.env`` (or the values
-    in ``instance/config.py``) and the recovery codes, serial search and activity seal made so
-    far keep working, whatever ``SECRET_KEY`` becomes. Then rotate them if you wish.
+    Elles étaient tirées de ``SECRET_KEY`` : ces lignes, mises dans ``.env`` (ou leurs valeurs
+    dans ``instance/config.py``), gardent valables les codes de secours, la recherche par numéro
+    de série et le scellement du journal déjà faits, quel que soit ``SECRET_KEY`` ensuite.
     """
     for name, label in HASH_KEYS.items():
         click.echo(f"FLASK_{name}={HEX_PREFIX}{legacy_key(label).hex()}")

@@ -23,6 +23,7 @@ from services.passwords import hash_password
 # Demo passwords follow the policy's rule; they are printed by the command, never used in prod.
 DEMO_PASSWORD = "Demonstration-Espace-2026!"  # noqa: S105 - printed for the demo
 DEMO_ADMIN = "admin@demo.empcomputer.fr"
+DEMO_ADMIN_NAME = "Julien Moreau"  # the technician of the demo interventions
 
 DEMO_CLIENTS = [
     {
@@ -91,6 +92,7 @@ def load_demo_data() -> dict:
         email_canonical=DEMO_ADMIN,
         password_hash=password_hash,
         role=ROLE_ADMIN,
+        display_name=DEMO_ADMIN_NAME,
         email_verified_at=utcnow(),
     )
     db.session.add(admin)
@@ -112,26 +114,69 @@ def load_demo_data() -> dict:
     for step in current_app.extensions.get(DEMO_STEPS, ()):
         step(admin=admin, clients=clients)
     db.session.commit()
-    return {"admin": DEMO_ADMIN, "clients": [c.user.email for c in clients]}
+    return {
+        "admin": DEMO_ADMIN,
+        "admin_enrolled": False,
+        "clients": [c.user.email for c in clients],
+    }
+
+
+def existing_demo_logins() -> dict | None:
+    """The demo accounts still in the database, or None when the demo admin is not there."""
+    emails = [DEMO_ADMIN] + [client["email"] for client in DEMO_CLIENTS]
+    found = {
+        user.email_canonical: user
+        for user in db.session.scalars(sa.select(User).where(User.email_canonical.in_(emails)))
+    }
+    admin = found.get(DEMO_ADMIN)
+    if admin is None:
+        return None
+    return {
+        "admin": DEMO_ADMIN,
+        "admin_enrolled": admin.totp_enabled_at is not None,
+        "clients": [email for email in emails[1:] if email in found],
+    }
+
+
+def echo_logins(logins: dict) -> None:
+    """Print where to go and how to log in with the demo accounts."""
+    url = current_app.config.get("MAIL_BASE_URL") or "http://127.0.0.1:5000"
+    click.echo(f"Espace Client : {url}")
+    click.echo(
+        f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD} "
+        "(sauf si vous l'avez changé)"
+    )
+    if logins.get("admin_enrolled"):
+        second_factor = "code à six chiffres de son application d'authentification"
+    else:
+        # Admins must use a second factor: the first login goes through its set-up.
+        second_factor = (
+            "à sa première connexion, il configure la double authentification "
+            "(QR code à scanner avec une application comme Aegis, FreeOTP ou Google Authenticator)"
+        )
+    click.echo(f"  administrateur : {logins['admin']} ; {second_factor}")
+    for email in logins["clients"]:
+        click.echo(f"  client : {email}")
 
 
 @click.command("demo")
 @with_appcontext
 @click.option(
-    "--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des comptes."
+    "--if-empty",
+    is_flag=True,
+    help="Sur une base déjà remplie, ne rien charger (les accès de démonstration sont affichés).",
 )
 def demo(if_empty: bool) -> None:
-    """Load demo data (the seller, an admin, clients of the three categories)."""
-    if not database_is_empty():
-        if if_empty:
-            click.echo("Base déjà remplie : données de démonstration non chargées.")
-            return
+    """Charge les données de démonstration (le vendeur, un administrateur, trois clients)."""
+    if database_is_empty():
+        logins = load_demo_data()
+        click.echo(f"Données de démonstration chargées ({current_app.config['COMPANY_NAME']}).")
+    elif not if_empty:
         raise click.ClickException("La base contient déjà des comptes : démonstration refusée.")
-    logins = load_demo_data()
-    url = f"http://127.0.0.1:{current_app.config.get('PORT', 5000)}"
-    click.echo(f"Données de démonstration chargées ({current_app.config['COMPANY_NAME']}).")
-    click.echo(f"Espace Client : {url}")
-    click.echo(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
-    click.echo(f"  administrateur : {logins['admin']} (double authentification à configurer)")
-    for email in logins["clients"]:
-        click.echo(f"  client : {email}")
+    else:
+        logins = existing_demo_logins()
+        if logins is None:
+            click.echo("Base déjà remplie, sans les comptes de démonstration : rien n'est chargé.")
+            return
+        click.echo("Données de démonstration déjà chargées.")
+    echo_logins(logins)

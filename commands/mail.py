@@ -17,10 +17,11 @@ mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, courri
 @mail_cli.command("send")
 @click.option("--limit", default=200, show_default=True, help="Nombre maximal de courriels.")
 def send(limit: int) -> None:
-    """Deliver the mails that are due, then delete the old ones (for cron).
+    """Envoie les courriels dus puis supprime les anciens (pour cron).
 
-    Exits non-zero on a configuration error or an unusable server. The old sent and failed mails
-    are deleted first, so that a broken server never keeps them past ``MAIL_RETENTION_DAYS``.
+    Code de sortie non nul si la configuration ou le serveur est inutilisable. Les courriels
+    envoyés ou en échec plus vieux que ``MAIL_RETENTION_DAYS`` sont supprimés d'abord, pour
+    qu'un serveur en panne ne les garde jamais au-delà.
     """
     purged = purge_expired(current_app.config)
     click.echo(
@@ -48,7 +49,7 @@ def deliver_and_report(limit: int, ids=None) -> None:
 @click.argument("email")
 @click.option("--now", is_flag=True, help="Envoyer aussitôt au lieu d'attendre le cron.")
 def test(email: str, now: bool) -> None:
-    """Queue a test mail to EMAIL (and deliver it at once with --now)."""
+    """Met en file un courriel de test pour EMAIL (envoyé aussitôt avec --now)."""
     mail = send_mail(
         email.strip(),
         "test",

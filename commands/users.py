@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from models import db, utcnow
-from models.user import ROLE_ADMIN, User
+from models.user import MAX_DISPLAY_NAME, ROLE_ADMIN, User
 from services.activity import log_activity
 from services.passwords import hash_password
 
@@ -24,8 +24,11 @@ def read_password() -> str:
 @click.command("create-admin")
 @with_appcontext
 @click.argument("email")
-def create_admin(email: str) -> None:
-    """Create an admin account for EMAIL; the password is asked (or read from stdin)."""
+@click.option(
+    "--name", default="", help="Nom affiché aux clients (technicien), ex. « Julien Moreau »."
+)
+def create_admin(email: str, name: str) -> None:
+    """Crée un compte administrateur pour EMAIL ; le mot de passe est demandé (ou lu sur stdin)."""
     from blueprints.auth.rules import email_problem, normalize_email, password_problems
     from services.accounts import canonical
 
@@ -34,6 +37,9 @@ def create_admin(email: str) -> None:
         raise click.ClickException(f"Adresse e-mail invalide : {email[:254]!r}.")
     if db.session.scalar(sa.select(User).where(User.email_canonical == canonical(email))):
         raise click.ClickException(f"Un compte existe déjà pour {email}.")
+    name = " ".join(name.split())
+    if len(name) > MAX_DISPLAY_NAME:
+        raise click.ClickException(f"Nom trop long (au plus {MAX_DISPLAY_NAME} caractères).")
     password = read_password()
     problems = password_problems(password, email)
     if problems:
@@ -43,6 +49,7 @@ def create_admin(email: str) -> None:
         email_canonical=canonical(email),
         password_hash=hash_password(password),
         role=ROLE_ADMIN,
+        display_name=name or None,
         email_verified_at=utcnow(),
     )
     db.session.add(user)

@@ -14,6 +14,7 @@ ROLE_CLIENT = "client"
 ROLE_ADMIN = "admin"
 # Longest TOTP secret stored: the app makes 32 base32 characters (160 bits); room for 64.
 TOTP_SECRET_MAX = 64
+MAX_DISPLAY_NAME = 100
 
 
 class User(UserMixin, Base):
@@ -31,6 +32,11 @@ class User(UserMixin, Base):
         sa.String(255), info=personal("identification", "client_relationship")
     )
     role: Mapped[str] = mapped_column(sa.String(16), default=ROLE_CLIENT, info=not_personal())
+    # How the company's staff are shown to clients and colleagues (a technician); clients are
+    # named by their client file instead.
+    display_name: Mapped[str | None] = mapped_column(
+        sa.String(MAX_DISPLAY_NAME), info=personal("identification", "client_relationship")
+    )
     is_enabled: Mapped[bool] = mapped_column(default=True, info=not_personal())
     locale: Mapped[str | None] = mapped_column(
         sa.String(8), info=personal("identification", "client_relationship")
@@ -58,6 +64,11 @@ class User(UserMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, info=not_personal())
 
     client = relationship("Client", back_populates="user", uselist=False)
+
+    @property
+    def name_shown(self) -> str:
+        """The name to show for this account: its display name, else its e-mail address."""
+        return self.display_name or self.email
 
     @property
     def is_admin(self) -> bool:

@@ -138,6 +138,7 @@ class PlausibleDate:
             raise ValidationError(
                 _l(
                     "Saisissez une date entre le %(first)s et le %(last)s.",
+                    # Written as the field is typed (dd/mm/yyyy), not as a list shows it.
                     first=format_date(self.first, "short"),
                     last=format_date(self.last, "short"),
                 )

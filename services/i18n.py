@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from datetime import datetime
 from functools import lru_cache
 
 from babel import support
@@ -123,6 +124,33 @@ def _formatted(formatter, value, fmt: str, locale, tzinfo) -> str:
     return formatter(value, fmt)
 
 
+# One format per kind of place, the same pattern in every language (month names translated):
+# a list is scanned (short month), a detail is read (full month, weekday for an appointment).
+DATE_FORMATS = {"list": "d MMM y", "detail": "d MMMM y", "birth": "d MMMM y"}
+# The activity log ("log") keeps the seconds: events of one minute are told apart there.
+DATETIME_FORMATS = {
+    "list": "d MMM y, HH:mm",
+    "detail": "EEEE d MMMM y, HH:mm",
+    "log": "d MMM y, HH:mm:ss",
+}
+
+
+def format_when(value, kind: str = "list") -> str:
+    """``value`` (a date or a UTC datetime) as shown in a place of ``kind``, in Paris time.
+
+    Kinds: ``list``, ``detail`` (dates and datetimes), ``birth`` (dates), ``log`` (datetimes
+    of the activity log). An unknown kind is
+    an error: a template cannot bring its own pattern.
+    """
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return _formatted(
+            format_datetime, value, DATETIME_FORMATS[kind], get_locale(), get_timezone()
+        )
+    return _formatted(format_date, value, DATE_FORMATS[kind], get_locale(), get_timezone())
+
+
 def register_filters(app) -> None:
     """Jinja filters for dates and amounts in the visitor's language and the Paris time zone."""
 
@@ -130,16 +158,12 @@ def register_filters(app) -> None:
     app.context_processor(_template_i18n)
 
     @app.template_filter("datetime")
-    def _datetime(value, fmt="medium"):
-        if not value:
-            return ""
-        return _formatted(format_datetime, value, fmt, get_locale(), get_timezone())
+    def _datetime(value, kind="list"):
+        return format_when(value, kind)
 
     @app.template_filter("date")
-    def _date(value, fmt="medium"):
-        if not value:
-            return ""
-        return _formatted(format_date, value, fmt, get_locale(), get_timezone())
+    def _date(value, kind="list"):
+        return format_when(value, kind)
 
     @app.template_filter("euros")
     def _euros(value):

@@ -1,11 +1,103 @@
-"""The navigation menu, by role. An area's entry appears once its route exists."""
+"""The sections of the client space and the navigation menu, by role.
+
+``SECTIONS`` is the one list of what a client follows in the portal. The menu and the texts
+that say what the portal offers (home page, invitation mail, dashboard) read it, and show a
+section only once its route exists: no text promises a page that is not there. An area that
+lands gives its section the client endpoint it really has and its phrase.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from babel.lists import format_list
 from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class Section:
+    """An area of the client space, as the menu and the texts name it."""
+
+    name: str
+    endpoint: str  # the client's page of the area; the section exists when this route does
+    # How texts name the area, lower-case, French and English (tests/test_sections.py looks
+    # for them in every page and mail while the route is missing).
+    words: tuple[str, ...]
+    menu_label: object = None  # lazy string; None: not in the client's menu
+    admin_endpoint: str | None = None
+    admin_label: object = None
+    phrase: object = None  # "vos interventions", listed by the texts; None: not yet written
+    title: object = None  # the home page's card: title and what the client does there
+    summary: object = None
+
+
+SECTIONS = [
+    Section(
+        "interventions",
+        "interventions.account_interventions",
+        words=("intervention",),
+        menu_label=_l("Interventions"),
+        admin_endpoint="interventions.admin_interventions",
+        admin_label=_l("Interventions"),
+        phrase=_l("vos interventions"),
+        title=_l("Interventions"),
+        summary=_l(
+            "Retrouvez chaque intervention, passée ou à venir : sa date, son statut, les "
+            "équipements concernés et son compte rendu."
+        ),
+    ),
+    Section(
+        "devices",
+        "devices.account_devices",
+        words=("équipement", "device"),
+        menu_label=_l("Mes équipements"),
+        phrase=_l("vos équipements"),
+        title=_l("Équipements"),
+        summary=_l(
+            "Retrouvez vos périphériques, leurs numéros de série et vos licences logicielles, "
+            "protégés par chiffrement."
+        ),
+    ),
+    # Not there yet: named here so that a text naming them fails its test until they land.
+    Section(
+        "tickets",
+        "tickets.account_tickets",
+        words=("ticket", "demande d'assistance", "demandes d'assistance", "support request"),
+    ),
+    Section("contracts", "contracts.account_contracts", words=("contrat", "contract")),
+    Section(
+        "invoices", "invoices.account_invoices", words=("facture", "invoice", "paiement", "payment")
+    ),
+]
+
+
+def section_exists(section: Section) -> bool:
+    """True when the section's client page is a route of this application."""
+    return section.endpoint in current_app.view_functions
+
+
+def offered_sections() -> list[Section]:
+    """The sections whose page exists and that the texts may name, in order."""
+    return [s for s in SECTIONS if s.phrase is not None and section_exists(s)]
+
+
+def offered_sections_text(*extra) -> str:
+    """The offered sections as one phrase of the current language ("vos interventions et ...").
+
+    ``extra`` phrases are listed after them (e.g. "vos données personnelles").
+    """
+    phrases = [str(s.phrase) for s in offered_sections()] + [str(e) for e in extra]
+    return format_list(phrases, locale=str(get_locale() or "fr"))
+
+
+def _section_entries(audience: str) -> list[tuple[str, object, str]]:
+    if audience == "admin":
+        return [(s.admin_endpoint, s.admin_label, "admin") for s in SECTIONS if s.admin_endpoint]
+    return [(s.endpoint, s.menu_label, "client") for s in SECTIONS if s.menu_label]
+
 
 # (endpoint, label, audience) where audience is "anonymous", "client" or "admin".
 MENU = [
@@ -14,12 +106,11 @@ MENU = [
     ("auth.register", _l("Créer un compte"), "anonymous"),
     ("account.dashboard", _l("Tableau de bord"), "client"),
     ("account.profile", _l("Mon profil"), "client"),
-    ("devices.account_devices", _l("Mes équipements"), "client"),
-    ("interventions.account_interventions", _l("Interventions"), "client"),
+    *_section_entries("client"),
     ("auth.security", _l("Sécurité"), "client"),
     ("admin.home", _l("Administration"), "admin"),
     ("admin.clients", _l("Clients"), "admin"),
-    ("interventions.admin_interventions", _l("Interventions"), "admin"),
+    *_section_entries("admin"),
     ("admin.users", _l("Comptes"), "admin"),
     ("admin.activity", _l("Journal d'activité"), "admin"),
     ("auth.security", _l("Sécurité"), "admin"),
@@ -58,4 +149,10 @@ def menu_items() -> list[dict]:
 
 
 def init_app(app) -> None:
-    app.context_processor(lambda: {"menu_items": menu_items})
+    app.context_processor(
+        lambda: {
+            "menu_items": menu_items,
+            "offered_sections": offered_sections,
+            "offered_sections_text": offered_sections_text,
+        }
+    )

@@ -33,7 +33,8 @@ CATEGORY_LABELS = {
 }
 
 FIELD_LABELS = {
-    "category": _l("Vous êtes"),
+    # Read by the client and by the admins on the client's file: it names the client, not "you".
+    "category": _l("Catégorie de client"),
     "last_name": _l("Nom"),
     "first_name": _l("Prénom"),
     "birth_date": _l("Date de naissance"),
@@ -152,7 +153,7 @@ SECTIONS = {
 
 def display_value(client: Client, field: str) -> str:
     """A stored value as a person reads it (phone, country and dates formatted)."""
-    from flask_babel import format_date
+    from services.i18n import format_when
 
     value = getattr(client, field)
     if value is None or value == "":
@@ -164,7 +165,7 @@ def display_value(client: Client, field: str) -> str:
     if field == "category":
         return str(CATEGORY_LABELS.get(value, value))
     if field == "birth_date":
-        return format_date(value, "long")
+        return format_when(value, "birth")
     return str(value)
 
 

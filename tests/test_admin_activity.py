@@ -99,7 +99,7 @@ def test_filters(app, client, auth, admin_login, query, expected):
 def test_dates_are_shown_in_paris_time(app, client, admin_login):
     add_entries(app, {"action": "invoice.sent", "created_at": datetime(2026, 7, 1, 22, 15)})
     html = client.get("/admin/activity?action=invoice.sent").get_data(as_text=True)
-    assert "02/07/2026 00:15:00" in html
+    assert "2 juil. 2026, 00:15:00" in html
 
 
 def test_invalid_filter_answers_422_with_a_message(client, admin_login):

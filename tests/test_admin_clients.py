@@ -372,3 +372,18 @@ def test_admin_edits_a_section_on_the_clients_behalf(app, client, admin, auth, t
     auth.login(email="helene.moreau@example.fr")
     history = client.get("/account/profile/history", headers=HTMX).get_data(as_text=True)
     assert "par notre équipe" in history and "Adresse, Code postal, Téléphone" in history
+
+
+def test_admin_views_of_a_client_speak_of_the_client_not_of_you(app, client, auth):
+    """ "Vous êtes" is the client's own word on registration; the admin reads about the client."""
+    auth.create_admin(enrolled=True)
+    client_user = auth.create_client("marie@example.fr")
+    auth.login("admin@example.fr", totp=True)
+    with app.app_context():
+        from models import db
+        from models.user import User
+
+        client_id = db.session.get(User, client_user).client.id
+    for url in ("/admin/clients/new", f"/admin/clients/{client_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Vous êtes" not in html and "Catégorie de client" in html, url

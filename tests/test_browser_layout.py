@@ -159,3 +159,31 @@ def test_phone_menu_folds_and_the_logout_stays_visible(page, auth):
     page.set_viewport_size({"width": 1280, "height": 800})
     assert nav.get_by_role("link", name="Tableau de bord").is_visible()
     assert not page.locator("summary", has_text="Menu").is_visible()
+
+
+DESKTOP = {"width": 1280, "height": 800}
+
+# Cells of the admin interventions table whose text runs on more than one line (the list of
+# devices, marked may-wrap, is the column allowed to).
+WRAPPED_CELLS = """
+() => [...document.querySelectorAll("#intervention-rows td:not(.may-wrap)")].filter((td) => {
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  // A badge's box starts a few pixels above the text beside it: a new line is a line-height lower.
+  const tops = [...range.getClientRects()].map((r) => r.top);
+  return tops.length > 0 && Math.max(...tops) - Math.min(...tops) > 12;
+}).map((td) => td.getAttribute("data-label") + ": " + td.textContent.trim())
+"""
+
+
+def test_admin_interventions_table_keeps_dates_and_names_on_one_line_at_1280(page, app, auth):
+    from commands.demo import load_demo_data
+
+    with app.app_context():
+        load_demo_data()
+    auth.create_admin(enrolled=True)
+    page.set_viewport_size(DESKTOP)
+    log_in(page, "admin@example.fr", totp=True)
+    page.goto("/admin/interventions")
+    assert page.locator("#intervention-rows tr").count() >= 12
+    assert page.evaluate(WRAPPED_CELLS) == []

@@ -3,6 +3,7 @@
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,45 @@ def test_instance_config_written_by_make_run_has_a_key_of_its_own_for_each_hash(
     exec((tmp_path / "config.py").read_text(), values)  # noqa: S102 - the file just written
     keys = [values["SECRET_KEY"]] + [values[name] for name in HASH_KEY_SETTINGS]
     assert len(set(keys)) == len(keys) and all(len(key) >= 32 for key in keys)
+
+
+def test_make_run_on_another_port_mails_links_to_that_port(tmp_path, monkeypatch):
+    """The first run wrote port 5711 into instance/config.py; a run on 5712 mails 5712."""
+    from services.mail import mail_url
+    from settings import write_instance_config
+
+    monkeypatch.setenv("PORT", "5711")
+    write_instance_config(tmp_path / "instance" / "config.py")
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("FLASK_RUN_PORT", "5712")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
+    assert app.debug and app.config["MAIL_BASE_URL"] == "http://127.0.0.1:5712"
+    with app.app_context():
+        assert mail_url("public.privacy") == "http://127.0.0.1:5712/confidentialite"
+
+
+def test_a_public_mail_address_set_by_hand_is_kept_in_development(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("FLASK_RUN_PORT", "5712")
+    app = create_app(production_config(tmp_path))
+    assert app.config["MAIL_BASE_URL"] == "https://espace-client.example.fr"
+
+
+def test_make_run_passes_the_port_it_serves(tmp_path):
+    """``make run`` gives its PORT to the commands that print or mail the portal's address."""
+    root = Path(__file__).parent.parent
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "run", "PORT=5712"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in result.stdout.splitlines() if " demo " in line or " run " in line]
+    assert len(lines) == 2, result.stdout
+    assert all("FLASK_RUN_PORT=5712 " in line for line in lines)

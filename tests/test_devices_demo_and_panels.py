@@ -72,3 +72,29 @@ def test_admin_client_page_sections(app, client, auth):
     html = client.get(f"/admin/clients/{client_id}").get_data(as_text=True)
     assert f"/admin/clients/{client_id}/devices" in html
     assert f"/admin/clients/{client_id}/interventions/new" in html
+
+
+def test_demo_interventions_start_at_different_times_one_workshop_job_today(app, runner):
+    """Three demo clients do not have their interventions at the same hours."""
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        starts = db.session.scalars(sa.select(Intervention.starts_at)).all()
+        in_progress = db.session.scalars(
+            sa.select(Intervention.starts_at).where(Intervention.status == "in_progress")
+        ).all()
+    assert len(set(starts)) == len(starts)
+    assert len({s.date() for s in in_progress}) == len(in_progress)
+
+
+def test_technician_is_shown_by_name(app, client, auth, runner):
+    from commands.demo import DEMO_ADMIN, DEMO_ADMIN_NAME
+
+    runner.invoke(args=["demo"])
+    auth.create_admin(enrolled=True)
+    auth.login("admin@example.fr", totp=True)
+    listing = client.get("/admin/interventions").get_data(as_text=True)
+    assert DEMO_ADMIN_NAME in listing and DEMO_ADMIN not in listing
+    with app.app_context():
+        intervention_id = db.session.scalar(sa.select(Intervention.id).limit(1))
+    detail = client.get(f"/admin/interventions/{intervention_id}").get_data(as_text=True)
+    assert DEMO_ADMIN_NAME in detail

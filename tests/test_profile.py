@@ -224,6 +224,14 @@ def test_history_lists_field_labels_newest_first_and_never_values(app, client, l
     assert "Dupont" not in html and "Clemenceau" not in html and "par vous" in html
 
 
+def test_history_in_english_puts_no_space_before_the_colon(app, client, logged_client):
+    client.post("/account/profile/contact/edit", data=CONTACT_FORM, headers=HTMX)
+    headers = dict(HTMX, **{"Accept-Language": "en"})
+    client.post("/langue", data={"locale": "en"})
+    html = client.get("/account/profile/history", headers=headers).get_data(as_text=True)
+    assert "Contact details: Address, Phone" in html and " : " not in html
+
+
 def test_history_is_paginated(app, client, logged_client):
     for n in range(12):
         client.post("/account/profile/contact/edit", data=dict(CONTACT_FORM, city=f"Ville {n}"))

@@ -38,7 +38,15 @@ def test_footer_links_to_privacy_and_legal_pages(client):
     assert 'href="/confidentialite"' in html and 'href="/mentions-legales"' in html
     privacy = client.get("/confidentialite").get_data(as_text=True)
     assert "E.M.P COMPUTER INFORMATIQUE" in privacy
-    assert "18 caractères" in privacy and "Sujet" in privacy
+    assert "18 caractères" in privacy
+
+
+def test_privacy_page_says_how_to_ask_for_erasure_today(client):
+    """No ticket form yet: the request goes by e-mail to the company's address."""
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert "Pour supprimer votre Espace Client, écrivez-nous" in privacy
+    assert 'href="mailto:contact@empcomputer-assistanceinformatique.com"' in privacy
+    assert "ouvrez un ticket" not in privacy
 
 
 def test_health_ok_reveals_nothing(client):
@@ -61,9 +69,9 @@ def test_dates_formatted_in_french_and_paris_time(app):
     from datetime import datetime
 
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        render = app.jinja_env.from_string("{{ when|datetime('short') }} {{ amount|euros }}")
+        render = app.jinja_env.from_string("{{ when|datetime('list') }} {{ amount|euros }}")
         text = render.render(when=datetime(2026, 7, 1, 10, 30), amount=1234.5)
-    assert "01/07/2026 12:30" in text
+    assert "1 juil. 2026, 12:30" in text
     assert "1\u202f234,50\xa0€" in text or "1 234,50 €" in text.replace("\u202f", " ").replace(
         "\xa0", " "
     )
@@ -103,3 +111,17 @@ def test_mariadb_connections_are_checked_recycled_and_utf8mb4(app):
             assert charset == "utf8mb4"
             db.session.execute(sa.text("SELECT 1"))
             assert db.engine.pool._pre_ping is True
+
+
+def test_favicon_ico_is_the_icon_fallback(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/x-icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'href="/favicon.ico"' in client.get("/").get_data(as_text=True)
+
+
+def test_robots_txt_keeps_the_portal_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).splitlines() == ["User-agent: *", "Disallow: /"]

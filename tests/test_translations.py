@@ -161,7 +161,7 @@ def test_client_pages_speak_english(client, auth, path, english, french):
 ADMIN_PAGES = [
     ("/admin", ("What needs your attention today.", "Activity log"), ("Ce qui demande votre attention", "Journal d'activité")),
     ("/admin/users", ("Create an administrator", "Role"), ("Créer un administrateur", "Rôle")),
-    ("/admin/clients/new", ("Create and invite", "You are"), ("Créer et inviter", "Vous êtes")),
+    ("/admin/clients/new", ("Create and invite", "Client category"), ("Créer et inviter", "Catégorie de client")),
 ]  # fmt: skip
 
 

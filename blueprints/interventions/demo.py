@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from blueprints.interventions.rules import record_status
 from models import db, utcnow
@@ -18,28 +20,33 @@ from models.intervention import (
 )
 
 DEMO_INTERVENTIONS = [
-    # (days from today, hour, kind, status, minutes, description, report)
+    # (kind, status, minutes, description, report): one in each status for every demo client
     (
-        -20,
-        9,
         "on_site",
         STATUS_DONE,
         90,
         "Installation de l'imprimante et configuration du Wi-Fi.",
         "<p>Imprimante installée et partagée. <strong>Pilotes à jour.</strong></p>",
     ),
-    (
-        -3,
-        14,
-        "remote",
-        STATUS_CANCELLED,
-        None,
-        "Prise en main à distance : lenteurs au démarrage.",
-        None,
-    ),
-    (0, 10, "workshop", STATUS_IN_PROGRESS, 45, "Remplacement du disque par un SSD.", None),
-    (7, 15, "on_site", STATUS_PLANNED, None, "Sauvegarde et mise à jour du système.", None),
+    ("remote", STATUS_CANCELLED, None, "Prise en main à distance : lenteurs au démarrage.", None),
+    ("workshop", STATUS_IN_PROGRESS, 45, "Remplacement du disque par un SSD.", None),
+    ("on_site", STATUS_PLANNED, None, "Sauvegarde et mise à jour du système.", None),
 ]
+
+# When each of them starts, per client: (days from today, Paris time). Spread as a real week
+# is: one workshop job today, others from the days before, nothing at the same hour.
+DEMO_SCHEDULES = [
+    [(-20, time(9, 0)), (-3, time(14, 0)), (0, time(10, 0)), (7, time(15, 0))],
+    [(-34, time(11, 30)), (-6, time(9, 15)), (-1, time(16, 45)), (1, time(8, 30))],
+    [(-12, time(14, 15)), (-9, time(10, 45)), (-2, time(11, 0)), (13, time(13, 30))],
+]
+
+
+def demo_start(days: int, at: time, zone: ZoneInfo) -> datetime:
+    """``days`` from today at ``at`` local time, as stored: naive UTC."""
+    local_day = utcnow().replace(tzinfo=UTC).astimezone(zone).date() + timedelta(days=days)
+    local = datetime.combine(local_day, at, tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _first_device(client_id: int) -> list[Device]:
@@ -52,12 +59,14 @@ def _first_device(client_id: int) -> list[Device]:
 
 
 def add_demo_interventions(admin, clients) -> None:
-    """One intervention in each status for each client, on the client's first device."""
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
-    for client in clients:
+    """One intervention in each status for each client, on the client's first device, each
+    client on a schedule of its own (Paris time)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    for client, schedule in zip(clients, DEMO_SCHEDULES, strict=False):
         first_device = _first_device(client.id)
-        for days, hour, kind, status, minutes, description, report in DEMO_INTERVENTIONS:
-            starts_at = (now + timedelta(days=days)).replace(hour=hour)
+        for (days, at), demo in zip(schedule, DEMO_INTERVENTIONS, strict=True):
+            kind, status, minutes, description, report = demo
+            starts_at = demo_start(days, at, zone)
             intervention = Intervention(
                 client_id=client.id,
                 starts_at=starts_at,

@@ -75,11 +75,11 @@ def account_intervention(intervention_id: int):
 
 def _technician_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        sa.select(User.id, User.email)
+        sa.select(User.id, User.email, User.display_name)
         .where(User.role == ROLE_ADMIN, User.is_enabled.is_(True))
-        .order_by(User.email)
+        .order_by(sa.func.coalesce(User.display_name, User.email))
     )
-    return [(row.id, row.email) for row in rows]
+    return [(row.id, row.display_name or row.email) for row in rows]
 
 
 def _form(client_id: int, **kwargs) -> InterventionForm:

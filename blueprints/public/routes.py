@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from blueprints.public import bp
@@ -55,6 +64,27 @@ def health():
         db.session.rollback()
         return "unavailable", 503, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
     return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+
+
+# The portal is private: nothing in it is meant for search engines.
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+ONE_DAY_S = 86400
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Keep the whole portal out of search engines."""
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": f"max-age={ONE_DAY_S}"}
+    return ROBOTS_TXT, 200, headers
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon of ``static/favicon.svg`` for browsers and tools that ask for /favicon.ico."""
+    # 2 KB read whole: no open file left to the server to close.
+    icon = (Path(current_app.static_folder) / "favicon.ico").read_bytes()
+    headers = {"Content-Type": "image/x-icon", "Cache-Control": f"public, max-age={ONE_DAY_S}"}
+    return icon, 200, headers
 
 
 def _company() -> dict:
