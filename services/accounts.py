@@ -300,7 +300,11 @@ class EmailTaken(Exception):
 
 
 def apply_email_change(token: str) -> User:
-    """Switch the account to the confirmed address; raises ``TokenInvalid`` or ``EmailTaken``."""
+    """Switch the account to the confirmed address; raises ``TokenInvalid`` or ``EmailTaken``.
+
+    Every session of the account ends, as after a password change: the address is the
+    login, and whoever else holds a session must not keep one on the changed account.
+    """
     hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
     payload = read_token("change_email", token, timedelta(hours=hours))
     user = db.session.get(User, payload.get("u"))
@@ -315,6 +319,7 @@ def apply_email_change(token: str) -> User:
     user.email = new_email
     user.email_canonical = canonical(new_email)
     user.email_verified_at = utcnow()
+    end_all_sessions(user)
     log_activity("auth.email_changed", target=user, actor=user)
     return user
 

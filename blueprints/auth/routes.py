@@ -338,16 +338,25 @@ def change_email():
 @bp.get("/email/confirm/<token>")
 def confirm_email_change(token: str):
     """Open the link sent to the new address: the account now uses it to log in."""
+    # Read before the change: it ends every session, this one included.
+    opener_id = current_user.id if current_user.is_authenticated else None
     try:
-        accounts.apply_email_change(token)
+        user = accounts.apply_email_change(token)
     except TokenExpired:
         return _link_problem(_("Ce lien de confirmation a expiré."), "auth.security")
     except (TokenInvalid, accounts.EmailTaken):
         return _link_problem(_("Ce lien de confirmation n'est plus valable."), "auth.security")
     db.session.commit()
-    flash(_("Votre nouvelle adresse e-mail est enregistrée."), "success")
-    target = "auth.security" if current_user.is_authenticated else "auth.login"
-    return redirect(url_for(target))
+    # Every session of the account ended; the one that opened the link, if it is the owner's,
+    # goes on with the new session version.
+    stays = opener_id == user.id
+    if stays:
+        renew_session(user)
+    flash(
+        _("Votre nouvelle adresse e-mail est enregistrée. Vos autres sessions sont fermées."),
+        "success",
+    )
+    return redirect(url_for("auth.security" if stays else "auth.login"))
 
 
 # --- Shared pages ------------------------------------------------------------------------
