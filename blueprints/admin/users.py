@@ -14,10 +14,10 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.admin import bp
 from blueprints.auth.rules import email_problem, normalize_email
-from models import db, utcnow
+from models import db
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
-from services import accounts, totp
+from services import accounts, login_guard, totp
 from services.access import admin_required
 from services.forms import record_id
 from services.htmx import htmx_redirect, render_page_or_fragment
@@ -102,7 +102,7 @@ def users():
         query=query,
         role=role,
         action_form=ActionForm(),
-        now=utcnow(),
+        locked_ids=login_guard.locked_account_ids(page),
     )
 
 
@@ -128,7 +128,7 @@ def user_disable(user_id: int):
 @bp.post("/users/<int:user_id>/enable")
 @admin_required
 def user_enable(user_id: int):
-    """Enable an account again (and lift a lock-out in progress)."""
+    """Enable an account again, and lift the lock-outs of the sources that failed on it."""
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         accounts.enable_account(user, by=current_user)
