@@ -80,9 +80,18 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE_MINUTES = 60
     INVITATION_MAX_AGE_HOURS = 48  # an admin created by another admin sets a password with it
     EMAIL_CHANGE_MAX_AGE_HOURS = 48
-    LOGIN_MAX_FAILURES = 10  # failures in a row before the account is locked
-    LOGIN_LOCKOUT_BASE_MINUTES = 15  # doubled at each new lock-out, up to the maximum
+    # Wrong passwords are counted per account and source (IPv4, IPv6 /64): see
+    # services/login_guard.py. The account itself is never locked.
+    LOGIN_THROTTLE_AFTER = 3  # failures in a row from one source before each try waits
+    LOGIN_THROTTLE_BASE_SECONDS = 1  # the wait, doubled at each failure, up to the maximum
+    LOGIN_THROTTLE_MAX_SECONDS = 60
+    LOGIN_MAX_FAILURES = 10  # failures in a row before that source (only) is locked out
+    LOGIN_LOCKOUT_BASE_MINUTES = 15  # doubled at each new lock-out of the source, to the maximum
     LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+    LOGIN_ATTACK_FAILURES = 10  # failures from 2+ sources within the window: under attack
+    LOGIN_ATTACK_WINDOW_MINUTES = 60
+    LOGIN_USUAL_SOURCE_DAYS = 90  # a source the owner logged in from lately skips the harder proof
+    LOGIN_GUARD_KEY: str | None = None  # hashes the typed addresses; None: from SECRET_KEY
 
     # Rate limiting
     RATELIMIT_STORAGE_URI = "memory://"
@@ -90,7 +99,7 @@ class Defaults:
     RATELIMIT_ENABLED = True
     # Per IP, then per account (the submitted e-mail); "a; b" sets several windows.
     RATELIMIT_LOGIN = "10 per minute; 100 per hour"
-    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"  # per account and client address
     RATELIMIT_REGISTER = "5 per minute; 20 per hour"
     RATELIMIT_REGISTER_ACCOUNT = "3 per hour"
     RATELIMIT_RESET = "5 per minute; 20 per hour"
@@ -112,12 +121,14 @@ class Defaults:
     RECAPTCHA_SECRET_KEY: str | None = None
     RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
     RECAPTCHA_MIN_SCORE = 0.5
+    RECAPTCHA_ATTACK_MIN_SCORE = 0.7  # logins to an account under attack, from elsewhere
     RECAPTCHA_MAX_AGE_S = 120  # a token older than this is refused (Google's own lifetime)
     RECAPTCHA_EXPECTED_HOSTNAME: str | None = None  # None: the host of the request
     RECAPTCHA_TIMEOUT_S = 5
     ALTCHA_HMAC_KEY: str | None = None  # None: derived from SECRET_KEY
     ALTCHA_ALGORITHM = "PBKDF2/SHA-256"
     ALTCHA_COST = 5000  # PBKDF2 iterations per attempt; about 256 attempts on average
+    ALTCHA_ATTACK_COST = 50000  # the harder proof for an account under attack: 10x the work
     ALTCHA_EXPIRES_S = 600  # time to fill the form once the challenge is solved
 
     # Mail

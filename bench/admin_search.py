@@ -239,8 +239,6 @@ def fake_clients(count: int, seed: int = 2026):
             "is_enabled": True,
             "created_at": now,
             "session_version": 1,
-            "failed_login_count": 0,
-            "lockout_count": 0,
         }
         client = {
             "id": n,

@@ -53,8 +53,6 @@ def add_clients(count: int, rng: random.Random) -> None:
                 "created_at": now - timedelta(days=rng.randrange(1, 1500)),
                 "session_version": 1,
                 "is_enabled": True,
-                "failed_login_count": 0,
-                "lockout_count": 0,
             }
             for n in range(count)
         ],

@@ -115,6 +115,7 @@ from models.client import Client  # noqa: E402
 from models.client_search import ClientSearchTerm  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
+from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
 from models.user import User  # noqa: E402
@@ -129,6 +130,7 @@ __all__ = [
     "Intervention",
     "InterventionEvent",
     "Licence",
+    "LoginFailure",
     "OutboxMail",
     "RecoveryCode",
     "SpentCaptchaChallenge",

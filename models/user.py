@@ -50,9 +50,8 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(
         info=personal("security", "client_relationship")
     )
-    failed_login_count: Mapped[int] = mapped_column(default=0, info=not_personal())
-    lockout_count: Mapped[int] = mapped_column(default=0, info=not_personal())
-    locked_until: Mapped[datetime | None] = mapped_column(info=not_personal())
+    # When the owner was last told that their account is under attack (at most once a day).
+    attack_notified_at: Mapped[datetime | None] = mapped_column(info=not_personal())
     # TOTP secret, encrypted with the field encryption key (never in clear in the database).
     totp_secret_encrypted: Mapped[str | None] = mapped_column(
         encrypted_type(TOTP_SECRET_MAX),

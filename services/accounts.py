@@ -1,7 +1,7 @@
 """Acts on accounts shared by the accounts area and the administration.
 
 Registration, the links sent by mail (verification, reset, invitation, e-mail change), login
-failures and lock-outs, disabling and enabling. Each function adds to the current transaction
+refusals, disabling and enabling (failed logins are counted in ``services.login_guard``). Each function adds to the current transaction
 (rows, activity entries, outbox mails); the caller commits.
 """
 
@@ -17,6 +17,7 @@ from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services.activity import log_activity
+from services.login_guard import lift_locks
 from services.mail import mail_url, send_mail
 from services.passwords import hash_password, needs_rehash
 from services.tokens import TokenInvalid, fingerprint, make_token, read_token, same_fingerprint
@@ -25,7 +26,8 @@ from services.tokens import TokenInvalid, fingerprint, make_token, read_token, s
 REFUSED_UNKNOWN = "unknown"
 REFUSED_PASSWORD = "password"  # noqa: S105 - a reason, not a password
 REFUSED_DISABLED = "disabled"
-REFUSED_LOCKED = "locked"
+REFUSED_LOCKED = "locked"  # this source is locked out of the account (services.login_guard)
+REFUSED_THROTTLED = "throttled"  # this source must wait before trying again
 REFUSED_UNVERIFIED = "unverified"
 
 
@@ -190,20 +192,13 @@ def verify_email(token: str) -> User:
     return user
 
 
-# --- Login failures and lock-out ---------------------------------------------------------
-
-
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """True while ``user`` is locked out after too many failed logins."""
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+# --- Login ---------------------------------------------------------------------------------
 
 
 def login_refusal(user: User | None, password_ok: bool) -> str | None:
     """Why a login with these credentials is refused, or None when it may proceed."""
     if user is None:
         return REFUSED_UNKNOWN
-    if is_locked(user):
-        return REFUSED_LOCKED
     if not password_ok:
         return REFUSED_PASSWORD
     if not user.is_enabled:
@@ -213,46 +208,8 @@ def login_refusal(user: User | None, password_ok: bool) -> str | None:
     return None
 
 
-def lockout_duration(lockout_count: int) -> timedelta:
-    """How long the ``lockout_count``-th lock-out in a row lasts: doubling, up to a ceiling."""
-    config = current_app.config
-    minutes = config["LOGIN_LOCKOUT_BASE_MINUTES"] * 2 ** max(lockout_count - 1, 0)
-    return timedelta(minutes=min(minutes, config["LOGIN_LOCKOUT_MAX_MINUTES"]))
-
-
-def record_failed_login(user: User) -> bool:
-    """Count a wrong password; at the limit, lock the account and mail its owner.
-
-    Returns True when this failure locked the account.
-    """
-    user.failed_login_count += 1
-    if user.failed_login_count < current_app.config["LOGIN_MAX_FAILURES"]:
-        return False
-    user.failed_login_count = 0
-    user.lockout_count += 1
-    duration = lockout_duration(user.lockout_count)
-    user.locked_until = utcnow() + duration
-    minutes = int(duration.total_seconds() // 60)
-    log_activity(
-        "auth.locked", target=user, actor=user, outcome="failure", detail={"minutes": minutes}
-    )
-    send_mail(
-        user.email,
-        "account_locked",
-        _l("Votre Espace Client est temporairement bloqué"),
-        locale=user.locale,
-        minutes=minutes,
-        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-        reset_link=mail_url("auth.reset_request"),
-    )
-    return True
-
-
 def record_successful_login(user: User, password: str) -> None:
-    """Clear the failure counters; re-hash the password if the hashing parameters changed."""
-    user.failed_login_count = 0
-    user.lockout_count = 0
-    user.locked_until = None
+    """Re-hash the password if the hashing parameters changed."""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
 
@@ -263,8 +220,7 @@ def record_successful_login(user: User, password: str) -> None:
 def set_password(user: User, password: str) -> None:
     """Store a new password: every session of the account ends, and any lock-out is lifted."""
     user.password_hash = hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
+    lift_locks(user)
     end_all_sessions(user)
 
 
@@ -335,7 +291,6 @@ def request_password_reset(email: str) -> None:
 def reset_password(user: User, password: str) -> None:
     """Set the password chosen through a reset link; the link proved the mailbox."""
     set_password(user, password)
-    user.lockout_count = 0
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     log_activity("auth.reset_done", target=user, actor=user)
@@ -390,7 +345,11 @@ class EmailTaken(Exception):
 
 
 def apply_email_change(token: str) -> User:
-    """Switch the account to the confirmed address; raises ``TokenInvalid`` or ``EmailTaken``."""
+    """Switch the account to the confirmed address; raises ``TokenInvalid`` or ``EmailTaken``.
+
+    Every session of the account ends, as after a password change: the address is the
+    login, and whoever else holds a session must not keep one on the changed account.
+    """
     hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
     payload = read_token("change_email", token, timedelta(hours=hours))
     user = db.session.get(User, payload.get("u"))
@@ -405,6 +364,7 @@ def apply_email_change(token: str) -> User:
     user.email = new_email
     user.email_canonical = canonical(new_email)
     user.email_verified_at = utcnow()
+    end_all_sessions(user)
     log_activity("auth.email_changed", target=user, actor=user)
     return user
 
@@ -422,9 +382,7 @@ def disable_account(user: User, by: User) -> None:
 def enable_account(user: User, by: User) -> None:
     """Let ``user`` log in again; a lock-out in progress is lifted too."""
     user.is_enabled = True
-    user.failed_login_count = 0
-    user.lockout_count = 0
-    user.locked_until = None
+    lift_locks(user)
     log_activity("admin.user_enabled", target=user, actor=by)
 
 

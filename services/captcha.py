@@ -111,9 +111,23 @@ def _unavailable(reason: str) -> CaptchaResult:
     )
 
 
-def verify_captcha(form_data, action: str) -> CaptchaResult:
+def _too_easy() -> CaptchaResult:
+    return _refusal(
+        "too_easy",
+        _(
+            "Des tentatives de connexion inhabituelles visent ce compte : une vérification "
+            "anti-robot renforcée est demandée. Elle peut prendre jusqu'à une minute ; attendez "
+            "qu'elle soit terminée, puis envoyez de nouveau le formulaire."
+        ),
+    )
+
+
+def verify_captcha(form_data, action: str, hard: bool = False) -> CaptchaResult:
     """Check the CAPTCHA answer sent with ``form_data`` for ``action`` ("register" or "login").
 
+    ``hard`` asks for the harder proof given to logins to an account under attack
+    (``services.login_guard``): an ALTCHA challenge of ``ALTCHA_ATTACK_COST``, or a reCAPTCHA
+    score of ``RECAPTCHA_ATTACK_MIN_SCORE``.
     Call it before writing anything in the request: a spent ALTCHA challenge is recorded at once
     in its own short transaction, so that it stays spent even if the rest of the request fails.
     """
@@ -121,9 +135,10 @@ def verify_captcha(form_data, action: str) -> CaptchaResult:
     if method == "off":
         return CaptchaResult(ok=True)
     if method == "altcha":
-        return verify_altcha(form_data.get(ALTCHA_FIELD, ""))
+        minimum = current_app.config["ALTCHA_ATTACK_COST"] if hard else 0
+        return verify_altcha(form_data.get(ALTCHA_FIELD, ""), minimum)
     if method == "recaptcha":
-        return verify_recaptcha(form_data.get(RECAPTCHA_FIELD, ""), action)
+        return verify_recaptcha(form_data.get(RECAPTCHA_FIELD, ""), action, hard)
     if method == "consent":
         return _refusal(
             "no_choice",
@@ -147,20 +162,21 @@ def altcha_hmac_key() -> str:
     return hmac.new(secret, b"espace-client altcha challenge", hashlib.sha256).hexdigest()
 
 
-def new_altcha_challenge() -> dict:
-    """A fresh signed challenge, as the widget expects it (``parameters`` and ``signature``)."""
+def new_altcha_challenge(hard: bool = False) -> dict:
+    """A fresh signed challenge, as the widget expects it (``parameters`` and ``signature``);
+    ``hard``: the cost asked of logins to an account under attack."""
     config = current_app.config
     challenge = altcha.create_challenge(
         config["ALTCHA_ALGORITHM"],
-        int(config["ALTCHA_COST"]),
+        int(config["ALTCHA_ATTACK_COST" if hard else "ALTCHA_COST"]),
         expires_at=int(time.time()) + int(config["ALTCHA_EXPIRES_S"]),
         hmac_secret=altcha_hmac_key(),
     )
     return challenge.to_dict()
 
 
-def verify_altcha(payload: str) -> CaptchaResult:
-    """Accept a solved, signed, unexpired ALTCHA challenge once."""
+def verify_altcha(payload: str, min_cost: int = 0) -> CaptchaResult:
+    """Accept a solved, signed, unexpired ALTCHA challenge of at least ``min_cost``, once."""
     if not payload:
         return _missing()
     try:
@@ -179,6 +195,8 @@ def verify_altcha(payload: str) -> CaptchaResult:
         return _refusal("solution")
     # Verified: the payload is well formed and its challenge is one this server signed.
     challenge = json.loads(base64.b64decode(payload))["challenge"]
+    if int(challenge["parameters"].get("cost") or 0) < min_cost:  # the cost is signed too
+        return _too_easy()
     if not spend_challenge(challenge["signature"], int(challenge["parameters"]["expiresAt"])):
         return _refusal("replayed")
     return CaptchaResult(ok=True)
@@ -285,7 +303,7 @@ def parse_challenge_ts(value) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def verify_recaptcha(token: str, action: str) -> CaptchaResult:
+def verify_recaptcha(token: str, action: str, hard: bool = False) -> CaptchaResult:
     """Ask Google (``RECAPTCHA_VERIFY_URL``) about ``token``; refuse when it cannot answer."""
     if not token:
         return _missing()
@@ -301,7 +319,7 @@ def verify_recaptcha(token: str, action: str) -> CaptchaResult:
         hostname=expected_hostname(),
         now=datetime.now(UTC),
         max_age_s=float(config["RECAPTCHA_MAX_AGE_S"]),
-        min_score=float(config["RECAPTCHA_MIN_SCORE"]),
+        min_score=float(config["RECAPTCHA_ATTACK_MIN_SCORE" if hard else "RECAPTCHA_MIN_SCORE"]),
     )
     if problem == "stale":
         return _refusal(
@@ -315,8 +333,9 @@ def verify_recaptcha(token: str, action: str) -> CaptchaResult:
 # --- The widget in the page -----------------------------------------------------------------
 
 
-def captcha_widget(action: str | None = None) -> dict:
-    """What ``_captcha.html`` shows for ``action`` (default: from the endpoint).
+def captcha_widget(action: str | None = None, hard: bool = False) -> dict:
+    """What ``_captcha.html`` shows for ``action`` (default: from the endpoint); ``hard``: the
+    harder ALTCHA challenge.
 
     On a page that loads reCAPTCHA, the Content-Security-Policy of this response only is opened
     for Google, and the page must be loaded in full (see :func:`full_load_for_recaptcha`).
@@ -339,7 +358,7 @@ def captcha_widget(action: str | None = None) -> dict:
             {"render": site_key, "hl": "fr"}
         )
     elif method == "altcha":
-        widget["challenge_url"] = url_for("auth.captcha_challenge")
+        widget["challenge_url"] = url_for("auth.captcha_challenge", level="hard" if hard else None)
     return widget
 
 

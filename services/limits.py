@@ -44,6 +44,16 @@ def account_key() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def account_source_key() -> str:
+    """The account a login names, from this client address only.
+
+    Counting logins per account alone would let anyone, from elsewhere, use up the owner's
+    allowance and lock them out (``services.login_guard`` counts per account and source too).
+    """
+    account = account_key()
+    return f"{account}:{client_ip()}" if account else ""
+
+
 def session_user_key() -> str:
     """The user of the session (pending second factor, or logged in)."""
     pending = session.get(PENDING_SECOND_FACTOR_KEY)
@@ -69,7 +79,9 @@ class EndpointLimits:
 
 
 LIMITS = (
-    EndpointLimits("auth.login", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT"),
+    EndpointLimits(
+        "auth.login", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT", account=account_source_key
+    ),
     EndpointLimits("auth.register", "RATELIMIT_REGISTER", "RATELIMIT_REGISTER_ACCOUNT"),
     EndpointLimits("auth.reset_request", "RATELIMIT_RESET", "RATELIMIT_RESET_ACCOUNT"),
     EndpointLimits("auth.resend_verification", "RATELIMIT_RESEND", "RATELIMIT_RESEND_ACCOUNT"),

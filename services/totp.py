@@ -32,7 +32,7 @@ from models.recovery_code import RecoveryCode
 from models.user import User
 from services.activity import log_activity
 from services.crypto import HASH_KEYS, configured_keys, decrypt, encrypt
-from services.mail import send_mail
+from services.mail import mail_url, send_mail
 
 STEP_SECONDS = 30
 VALID_WINDOW = 1  # steps accepted either side of the current one
@@ -51,6 +51,18 @@ TOTP_DISABLED = "totp.disabled"
 TOTP_RESET = "totp.reset"
 RECOVERY_USED = "totp.recovery_used"
 RECOVERY_REGENERATED = "totp.recovery_regenerated"
+
+# Changes of the second factor the owner is told about by mail, with the subject of each.
+CHANGE_ENABLED = "enabled"
+CHANGE_REPLACED = "replaced"
+CHANGE_DISABLED = "disabled"
+CHANGE_RECOVERY_CODES = "recovery_codes"
+CHANGE_SUBJECTS = {
+    CHANGE_ENABLED: _l("Double authentification activée"),
+    CHANGE_REPLACED: _l("Double authentification : nouvelle clé enregistrée"),
+    CHANGE_DISABLED: _l("Double authentification désactivée"),
+    CHANGE_RECOVERY_CODES: _l("Double authentification : nouveaux codes de secours"),
+}
 
 # Outcomes of checking a code.
 OK = "ok"
@@ -217,6 +229,36 @@ def check_login_code(user: User, code: str, now: float | None = None) -> str:
     return outcome
 
 
+def check_current_factor(user: User, code: str, step: str, now: float | None = None) -> str:
+    """Check the proof of the enrolled factor asked before changing it, and log a failure.
+
+    A code of the authenticator app or one of the recovery codes (spent) is accepted: someone
+    who lost the phone replaces the factor with a recovery code. Returns ``OK``, ``RECOVERY``,
+    ``REPLAYED`` or ``INVALID``; ``step`` names the change in the activity log.
+    """
+    outcome = check_totp(user, code, now)
+    if outcome == INVALID and use_recovery_code(user, code):
+        outcome = RECOVERY
+    if outcome == RECOVERY:
+        log_activity(RECOVERY_USED, target=user, actor=user, detail={"step": step})
+    elif outcome != OK:
+        log_failed_code(user, outcome, step)
+    return outcome
+
+
+def send_second_factor_mail(user: User, change: str) -> None:
+    """Tell the owner that their second factor changed (``CHANGE_*``), so a stranger's change
+    is noticed; the mail joins the current transaction."""
+    send_mail(
+        user.email,
+        "second_factor_changed",
+        CHANGE_SUBJECTS[change],
+        locale=user.locale,
+        change=change,
+        reset_link=mail_url("auth.reset_request"),
+    )
+
+
 def two_factor_summary(user: User) -> dict:
     """What ``templates/auth/_two_factor_status.html`` shows about ``user``'s second factor."""
     enabled = has_totp(user)
@@ -258,7 +300,8 @@ def enable_totp(user: User, secret: str, step: int) -> list[str]:
     """Store ``secret`` (encrypted) as ``user``'s second factor, confirmed by a code of ``step``.
 
     The confirming step counts as used, so the same code cannot then open a session. Returns
-    the new recovery codes, to show once. The caller commits.
+    the new recovery codes, to show once, and mails the owner. The caller has checked the
+    current factor when there was one (:func:`check_current_factor`) and commits.
     """
     again = has_totp(user)
     user.totp_secret_encrypted = encrypt(secret)
@@ -266,13 +309,15 @@ def enable_totp(user: User, secret: str, step: int) -> list[str]:
     user.totp_last_step = step
     codes = replace_recovery_codes(user)
     log_activity(TOTP_ENROLLED, target=user, actor=user, detail={"again": again})
+    send_second_factor_mail(user, CHANGE_REPLACED if again else CHANGE_ENABLED)
     return codes
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:
-    """New recovery codes for ``user``, logged; the caller has checked a fresh TOTP code."""
+    """New recovery codes for ``user``, logged and mailed; the caller has checked a code."""
     codes = replace_recovery_codes(user)
     log_activity(RECOVERY_REGENERATED, target=user, actor=user)
+    send_second_factor_mail(user, CHANGE_RECOVERY_CODES)
     return codes
 
 
@@ -284,9 +329,10 @@ def _clear_totp(user: User) -> None:
 
 
 def disable_totp(user: User) -> None:
-    """A client turns the second factor off (after a valid code); the caller commits."""
+    """A client turns the second factor off (after a valid code); mailed, the caller commits."""
     _clear_totp(user)
     log_activity(TOTP_DISABLED, target=user, actor=user)
+    send_second_factor_mail(user, CHANGE_DISABLED)
 
 
 def reset_totp(user: User, by: User | None) -> None:

@@ -14,6 +14,7 @@ from models import db
 from models.activity import ActivityLog
 from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, sent_mails
+from tests.fixtures.login_guard import fail_logins
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
 
 NEW = "Nouveau-Mot-De-Passe-2026!"
@@ -85,9 +86,12 @@ def login_failed(f: Flow):
 
 def locked(f: Flow):
     f.auth.create_client()
-    for _ in range(10):
-        f.auth.login(password=WRONG)
-    f.auth.login()  # and refused while locked
+    fail_logins(f.app, f.client, 10)
+    f.client.post(  # the right password, refused while the source is locked
+        "/auth/login",
+        data={"email": "client@example.fr", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
 
 
 def logout(f: Flow):
@@ -199,6 +203,7 @@ EVENTS: list[tuple[str, str, Callable]] = [
     ("auth.login", "success", login_ok),
     ("auth.login", "failure", login_failed),
     ("auth.locked", "failure", locked),
+    ("auth.attack", "failure", locked),
     ("auth.logout", "success", logout),
     ("auth.reset_requested", "success", reset_asked),
     ("auth.reset_done", "success", reset_done),

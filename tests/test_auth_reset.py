@@ -9,6 +9,7 @@ from models.user import User
 from services import accounts
 from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, page_text, sent_mails, without_csrf
+from tests.fixtures.login_guard import fail_logins
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 
@@ -100,8 +101,8 @@ def test_reset_refuses_a_password_outside_the_rule(app, client, auth):
 
 def test_reset_lifts_a_lock_out(app, client, auth):
     auth.create_client()
-    for _ in range(10):
-        auth.login(password="Mauvais-Mot-De-Passe-42!")
+    fail_logins(app, client, 10, ip="127.0.0.1")  # the test client's own address
+    assert "suspendue" in page_text(auth.login())
     link = reset_link(app, client)
     client.post(link, data=new_password())
     assert auth.login(password=NEW_PASSWORD).status_code == 303

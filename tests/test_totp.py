@@ -436,7 +436,7 @@ def test_reset_totp_clears_everything_logs_and_mails(app, client, auth, totp_aut
     with app.app_context():
         entry = db.session.scalar(sa.select(ActivityLog).where(ActivityLog.action == "totp.reset"))
         assert (entry.actor_id, entry.target_id) == (chief_id, lost_id)
-    (mail,) = sent_mails(app)
+    (mail,) = sent_mails(app, "totp_reset")
     assert mail.recipient == "perdu@example.fr"
     assert "réinitialisée par admin@example.fr" in mail.body_text
     # At the next login the admin enrols again.

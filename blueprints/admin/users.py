@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 from blueprints.admin import bp
 from blueprints.admin.forms import NewAdminForm
 from blueprints.auth.rules import normalize_email
-from models import db, utcnow
+from models import db
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
-from services import accounts, totp
+from services import accounts, login_guard, totp
 from services.access import admin_required
 from services.forms import EmptyForm, record_id, render_form
 from services.htmx import htmx_redirect, render_page_or_fragment
@@ -80,7 +80,7 @@ def users():
         next_after=next_after,
         query=query,
         role=role,
-        now=utcnow(),
+        locked_ids=login_guard.locked_account_ids(page),
     )
 
 
@@ -106,7 +106,7 @@ def user_disable(user_id: int):
 @bp.post("/users/<int:user_id>/enable")
 @admin_required
 def user_enable(user_id: int):
-    """Enable an account again (and lift a lock-out in progress)."""
+    """Enable an account again, and lift the lock-outs of the sources that failed on it."""
     user = db.get_or_404(User, user_id)
     if EmptyForm().validate_on_submit():
         accounts.enable_account(user, by=current_user)

@@ -10,8 +10,12 @@ from services import captcha
 
 @bp.get("/captcha/challenge")
 def captcha_challenge():
-    """A fresh ALTCHA challenge (JSON) for the widget; never cached."""
-    response = jsonify(captcha.new_altcha_challenge())
+    """A fresh ALTCHA challenge (JSON) for the widget; never cached.
+
+    ``?level=hard``: the harder challenge asked of logins to an account under attack. Anyone may
+    ask for more work; only the login decides when less is not enough.
+    """
+    response = jsonify(captcha.new_altcha_challenge(hard=request.args.get("level") == "hard"))
     response.headers["Cache-Control"] = "no-store"
     return response
 

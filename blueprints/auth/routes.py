@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -23,9 +23,10 @@ from blueprints.auth.sessions import open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
-from services import accounts
+from services import accounts, login_guard
 from services.activity import log_activity
 from services.captcha import verify_captcha
+from services.extensions import client_ip
 from services.forms import render_form
 from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
@@ -49,26 +50,71 @@ def _captcha_refused(form, action: str, captcha) -> None:
 # --- Login and logout --------------------------------------------------------------------
 
 
+def _guard_message(refusal: login_guard.Refusal) -> str:
+    """What a visitor refused before the password check reads (unknown addresses alike)."""
+    if refusal.reason == login_guard.LOCKED:
+        minutes = max(1, -(-refusal.wait_seconds // 60))
+        return ngettext(
+            "Trop de tentatives ont échoué depuis votre réseau : la connexion à ce compte y est "
+            "suspendue pendant encore %(num)s minute. Vous pouvez vous connecter depuis un autre "
+            "réseau, ou choisir un nouveau mot de passe (« Mot de passe oublié ? »), ce qui lève "
+            "la suspension.",
+            "Trop de tentatives ont échoué depuis votre réseau : la connexion à ce compte y est "
+            "suspendue pendant encore %(num)s minutes. Vous pouvez vous connecter depuis un autre "
+            "réseau, ou choisir un nouveau mot de passe (« Mot de passe oublié ? »), ce qui lève "
+            "la suspension.",
+            minutes,
+        )
+    return ngettext(
+        "Plusieurs tentatives ont échoué : patientez %(num)s seconde avant de réessayer.",
+        "Plusieurs tentatives ont échoué : patientez %(num)s secondes avant de réessayer.",
+        refusal.wait_seconds,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in with e-mail and password.
 
-    Unknown address, wrong password, disabled or locked account: one answer, one status, and
-    the same password-hashing work; the activity log records the real reason.
+    Unknown address, wrong password, disabled account: one answer, one status, and the same
+    password-hashing work; the activity log records the real reason. Wrong passwords are
+    counted per account and source (``services.login_guard``): a source that keeps failing
+    waits, then is locked out of that account; the account itself never is, and an account
+    under attack asks visitors from elsewhere than the owner's usual network for a harder
+    CAPTCHA.
     """
     form = LoginForm(next=request.args.get("next"))
-    render = {"form": form, "unverified_email": None}
+    render = {"form": form, "unverified_email": None, "captcha_hard": False}
     if not form.validate_on_submit():
-        return render_form("auth/login.html", form, "auth/_login_form.html", unverified_email=None)
-    captcha = verify_captcha(request.form, "login")
+        return render_form(
+            "auth/login.html",
+            form,
+            "auth/_login_form.html",
+            unverified_email=None,
+            captcha_hard=False,
+        )
+
+    key = login_guard.account_key(form.email.data)
+    source = login_guard.source_of(client_ip())
+    user = accounts.find_account(form.email.data)
+    blocked = login_guard.refusal(key, source)
+    if blocked is not None:
+        log_activity(
+            "auth.login", target=user, outcome="failure", detail={"reason": blocked.reason}
+        )
+        db.session.commit()
+        form.form_errors.append(_guard_message(blocked))
+        return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
+    render["captcha_hard"] = login_guard.needs_harder_proof(key, user, source)
+    captcha = verify_captcha(request.form, "login", hard=render["captcha_hard"])
     if not captcha.ok:
         _captcha_refused(form, "login", captcha)
         return render_page_or_fragment("auth/login.html", "auth/_login_form.html", 422, **render)
 
-    user = accounts.find_account(form.email.data)
     password_ok = verify_password(user.password_hash if user else None, form.password.data)
     refusal = accounts.login_refusal(user, password_ok)
     if refusal is None:
+        login_guard.record_success(key, source)
         accounts.record_successful_login(user, form.password.data)
         next_url = safe_redirect_target(form.next.data, landing_url(user))
         if needs_second_factor(user):
@@ -79,8 +125,8 @@ def login():
         return htmx_redirect(next_url)
 
     log_activity("auth.login", target=user, outcome="failure", detail={"reason": refusal})
-    if refusal == accounts.REFUSED_PASSWORD:
-        accounts.record_failed_login(user)
+    if refusal in (accounts.REFUSED_PASSWORD, accounts.REFUSED_UNKNOWN):
+        login_guard.record_failure(key, source, user)
     db.session.commit()
     if refusal == accounts.REFUSED_UNVERIFIED:
         # Only someone who knows the password learns that the address awaits confirmation.
@@ -319,16 +365,25 @@ def change_email():
 @bp.get("/email/confirm/<token>")
 def confirm_email_change(token: str):
     """Open the link sent to the new address: the account now uses it to log in."""
+    # Read before the change: it ends every session, this one included.
+    opener_id = current_user.id if current_user.is_authenticated else None
     try:
-        accounts.apply_email_change(token)
+        user = accounts.apply_email_change(token)
     except TokenExpired:
         return _link_problem(_("Ce lien de confirmation a expiré."), "auth.security")
     except (TokenInvalid, accounts.EmailTaken):
         return _link_problem(_("Ce lien de confirmation n'est plus valable."), "auth.security")
     db.session.commit()
-    flash(_("Votre nouvelle adresse e-mail est enregistrée."), "success")
-    target = "auth.security" if current_user.is_authenticated else "auth.login"
-    return redirect(url_for(target))
+    # Every session of the account ended; the one that opened the link, if it is the owner's,
+    # goes on with the new session version.
+    stays = opener_id == user.id
+    if stays:
+        renew_session(user)
+    flash(
+        _("Votre nouvelle adresse e-mail est enregistrée. Vos autres sessions sont fermées."),
+        "success",
+    )
+    return redirect(url_for("auth.security" if stays else "auth.login"))
 
 
 # --- Shared pages ------------------------------------------------------------------------

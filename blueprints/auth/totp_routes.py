@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.totp_forms import CodeForm, ConfirmPasswordForm
+from blueprints.auth.totp_forms import CodeForm, ConfirmPasswordForm, ReplaceKeyForm
 from blueprints.auth.two_factor import (
     abandon_second_factor,
     failures_since,
@@ -35,8 +35,8 @@ from services.totp import (
     REPLAYED,
     TOTP_LOCKED,
     Enrolment,
+    check_current_factor,
     check_login_code,
-    check_totp,
     disable_totp,
     enable_totp,
     has_totp,
@@ -146,12 +146,38 @@ def _enrolment_secret() -> str:
     return secret
 
 
+def _too_many_codes_message() -> str:
+    return _("Trop de codes erronés : réessayez dans quelques minutes.")
+
+
+def _recent_failures(user: User) -> bool:
+    """True when a logged-in ``user`` gave too many wrong codes lately (guessing, not typos)."""
+    return too_many_failures(user, time.time() - LOGGED_IN_FAILURE_WINDOW_S)
+
+
+def _current_factor_refused(user: User, field, step: str) -> bool:
+    """Check the proof of the enrolled factor typed in ``field``; False when it is accepted.
+
+    On a refusal the reason is added to the field's errors.
+    """
+    if _recent_failures(user):
+        field.errors.append(_too_many_codes_message())
+        return True
+    outcome = check_current_factor(user, field.data, step)
+    if outcome in (OK, RECOVERY):
+        return False
+    field.errors.append(_code_error(outcome))
+    return True
+
+
 @bp.route("/totp/enroll", methods=["GET", "POST"])
 def totp_enroll():
     """Set up the second factor: QR code and key, confirmed by a valid code.
 
     Reached right after the password by an admin without TOTP (mandatory), or by a logged-in
     person who proved the password recently (a client turning it on, anyone enrolling again).
+    Replacing an enrolled key also takes a code of the current one, or a recovery code: a
+    session alone (left open, or stolen) must not be enough to take over the second factor.
     """
     if current_user.is_authenticated:
         user, pending = current_user._get_current_object(), False
@@ -163,13 +189,19 @@ def totp_enroll():
             return _back_to_login(_expired_message())
         if has_totp(user):  # enrolling is never a way around the code of an enrolled account
             return redirect(url_for("auth.totp_verify"))
+    replacing = has_totp(user)
     secret = _enrolment_secret()
-    form = CodeForm()
+    form = ReplaceKeyForm() if replacing else CodeForm()
     if form.validate_on_submit():
         if pending and too_many_failures(user, pending_started_at()):
             return _locked_out(user)
+        # The new code first: it is checked without spending anything, so a typo there does
+        # not waste the current code or a recovery code.
         step = matching_step(secret, form.code.data)
-        if step is not None:
+        if step is None:
+            log_failed_code(user, "invalid", "enrol")
+            form.code.errors.append(_code_error("invalid"))
+        elif not (replacing and _current_factor_refused(user, form.current_code, "replace")):
             codes = enable_totp(user, secret, step)
             session.pop(NEW_SECRET_KEY, None)
             if pending:
@@ -180,17 +212,16 @@ def totp_enroll():
             response = _show_new_codes(codes, after)
             db.session.commit()
             return response
-        log_failed_code(user, "invalid", "enrol")
         db.session.commit()
         if pending and too_many_failures(user, pending_started_at()):
             return _locked_out(user)
-        form.code.errors.append(_code_error("invalid"))
     return render_form(
         "auth/totp_enroll.html",
         form,
         enrolment=Enrolment(secret, user.email),
         user=user,
         pending=pending,
+        replacing=replacing,
         two_factor=two_factor_summary(user),
     )
 
@@ -210,43 +241,30 @@ def recovery_codes():
         return _ask_password_again()
     form = CodeForm()
     if form.validate_on_submit():
-        since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
-        if too_many_failures(user, since):
-            form.code.errors.append(_("Trop de codes erronés : réessayez dans quelques minutes."))
-            return render_template(
-                "auth/recovery_codes.html", form=form, left=remaining_recovery_codes(user)
-            ), 422
-        outcome = check_totp(user, form.code.data)
-        if outcome == OK:
+        if not _current_factor_refused(user, form.code, "recovery_codes"):
             codes = regenerate_recovery_codes(user)
             response = _show_new_codes(codes, settings_url())
             db.session.commit()
             return response
-        log_failed_code(user, outcome, "recovery_codes")
         db.session.commit()
-        form.code.errors.append(_code_error(outcome))
     return render_form("auth/recovery_codes.html", form, left=remaining_recovery_codes(user))
 
 
 @bp.route("/totp/disable", methods=["GET", "POST"])
 @client_required
 def totp_disable():
-    """A client turns the second factor off, with a valid code (admins must keep it)."""
+    """A client turns the second factor off with a code or a recovery code (admins keep it)."""
     user = current_user._get_current_object()
     if not has_totp(user):
         return redirect(url_for("auth.totp_enroll"))
     form = CodeForm()
     if form.validate_on_submit():
-        since = time.time() - LOGGED_IN_FAILURE_WINDOW_S
-        outcome = "invalid" if too_many_failures(user, since) else check_totp(user, form.code.data)
-        if outcome == OK:
+        if not _current_factor_refused(user, form.code, "disable"):
             disable_totp(user)
             db.session.commit()
             flash(_("La double authentification est désactivée."), "success")
             return htmx_redirect(settings_url())
-        log_failed_code(user, outcome, "disable")
         db.session.commit()
-        form.code.errors.append(_code_error(outcome))
     return render_form("auth/totp_disable.html", form)
 
 

@@ -11,6 +11,7 @@ from models.user import ROLE_ADMIN, User
 from services import accounts
 from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.login_guard import fail_logins, failure_rows
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 
@@ -203,12 +204,16 @@ def test_new_admin_form_refuses_bad_addresses(app, admin_client, email, message)
 def test_admin_unlocks_a_locked_account(app, admin_client):
     user_id = make_user(app, "marie@example.fr")
     marie = app.test_client()
-    for _ in range(10):
-        marie.post("/auth/login", data={"email": "marie@example.fr", "password": "Faux-1234!"})
-    assert "Débloquer" in admin_client.get("/admin/users").get_data(as_text=True)
+    fail_logins(app, marie, 10, email="marie@example.fr")
+    page = admin_client.get("/admin/users").get_data(as_text=True)
+    assert "Débloquer" in page and "Connexion suspendue depuis certains réseaux" in page
     admin_client.post(f"/admin/users/{user_id}/enable")
-    assert get_user(app, user_id).locked_until is None
-    response = marie.post("/auth/login", data={"email": "marie@example.fr", "password": PASSWORD})
+    assert failure_rows(app) == []
+    response = marie.post(
+        "/auth/login",
+        data={"email": "marie@example.fr", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
     assert response.status_code == 303
 
 
