@@ -21,7 +21,7 @@ from services import (
     security,
     trailing_slash,
 )
-from services.extensions import babel, csrf, login_manager, migrate
+from web.extensions import babel, csrf, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 
 from models import db
 from services.activity import log_client_viewed
-from services.extensions import login_manager
+from web.extensions import login_manager
 
 
 def admin_required(view):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
-from services.extensions import client_ip
+from web.extensions import client_ip
 
 LIMITER = "espace_client_limiter"  # app.extensions[LIMITER]: the app's Limiter
 
