@@ -21,7 +21,7 @@ from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
-from services.htmx import render_page_or_fragment
+from web.htmx import render_page_or_fragment
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -161,7 +161,7 @@ def render_form(template: str, form, fragment: str | None = None, **context):
 
     A sent form that comes back has errors, and htmx swaps a 422 in (``responseHandling`` in
     base.html), so they show in place. With ``fragment``, an htmx fragment request gets that
-    partial instead of the page (see :func:`services.htmx.render_page_or_fragment`).
+    partial instead of the page (see :func:`web.htmx.render_page_or_fragment`).
     """
     status = 422 if form.is_submitted() else 200
     if fragment is not None:

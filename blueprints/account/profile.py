@@ -8,7 +8,6 @@ from flask_login import current_user
 from blueprints.account import bp
 from services.access import client_required
 from services.forms import record_id
-from services.htmx import render_page_or_fragment
 from services.profile import (
     missing_by_section,
     profile_history,
@@ -16,6 +15,7 @@ from services.profile import (
     sections_for,
 )
 from services.profile_editor import SectionLinks, section_editor, section_view
+from web.htmx import render_page_or_fragment
 
 LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")
 

@@ -20,7 +20,7 @@ from models.user import User
 from services.access import admin_required
 from services.activity import log_activity
 from services.activity_seal import MAX_SEAL_LAG, seal_lag
-from services.htmx import render_page_or_fragment
+from web.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).

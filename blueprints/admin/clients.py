@@ -19,10 +19,10 @@ from services.activity import log_activity
 from services.client_search import search_clients
 from services.dashboard import panels_for
 from services.forms import record_id, render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
 from services.invitations import send_invitation
 from services.profile import section_or_404, sections_for
 from services.profile_editor import SectionLinks, section_editor, section_view
+from web.htmx import htmx_redirect, render_page_or_fragment
 
 
 def clients_panel(**_context):

@@ -17,7 +17,7 @@ from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
 from services.access import admin_required
 from services.forms import EmptyForm, record_id, render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
+from web.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100

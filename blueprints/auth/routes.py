@@ -27,11 +27,11 @@ from services import accounts
 from services.activity import log_activity
 from services.captcha import verify_captcha
 from services.forms import render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
 from services.security import safe_redirect_target
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary
+from web.htmx import htmx_redirect, render_page_or_fragment
 
 
 def landing_url(user: User) -> str:

@@ -36,7 +36,7 @@ from models.device import Device, Licence
 from services.access import admin_required, client_required, log_admin_view
 from services.activity import log_activity
 from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request
+from web.htmx import htmx_redirect, is_fragment_request
 
 FORM_METHODS = ["GET", "POST"]
 SECTION = "devices"

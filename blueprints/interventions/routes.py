@@ -36,8 +36,8 @@ from models.user import ROLE_ADMIN, User
 from services.access import admin_required, client_required, log_admin_view
 from services.activity import log_activity
 from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 from services.sanitize import sanitize_html
+from web.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 
 
 def _page_size() -> int:
