@@ -90,7 +90,7 @@ def test_the_status_of_a_sent_form_is_decided_in_render_form_only():
 
 
 def test_an_admin_view_of_a_client_is_logged_through_log_admin_view_only():
-    assert where(r"(?<!def )\blog_client_viewed\(") == ["services/access.py"]
+    assert where(r"(?<!def )\blog_client_viewed\(") == ["web/access.py"]
 
 
 def test_template_filters_and_globals_are_registered_by_their_area_blueprint():

@@ -17,9 +17,9 @@ from blueprints.admin.forms import ActivityFilterForm
 from models import MAX_ID, db
 from models.activity import ActivityLog
 from models.user import User
-from services.access import admin_required
 from services.activity import log_activity
 from services.activity_seal import MAX_SEAL_LAG, seal_lag
+from web.access import admin_required
 from web.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500

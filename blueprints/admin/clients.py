@@ -13,7 +13,6 @@ from blueprints.auth.rules import normalize_email
 from models import db
 from models.client import Client
 from models.user import ROLE_CLIENT, User
-from services.access import admin_required, log_admin_view
 from services.accounts import canonical
 from services.activity import log_activity
 from services.client_search import search_clients
@@ -22,6 +21,7 @@ from services.forms import record_id, render_form
 from services.invitations import send_invitation
 from services.profile import section_or_404, sections_for
 from services.profile_editor import SectionLinks, section_editor, section_view
+from web.access import admin_required, log_admin_view
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 

@@ -22,7 +22,6 @@ from blueprints.auth.two_factor import (
 )
 from models import db
 from models.user import User
-from services.access import client_required
 from services.activity import log_activity
 from services.crypto import decrypt, encrypt
 from services.forms import render_form
@@ -46,6 +45,7 @@ from services.totp import (
     remaining_recovery_codes,
     two_factor_summary,
 )
+from web.access import client_required
 from web.htmx import htmx_redirect
 
 # Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
