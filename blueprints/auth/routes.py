@@ -28,10 +28,10 @@ from services.activity import log_activity
 from services.captcha import verify_captcha
 from services.forms import render_form
 from services.passwords import verify_password
-from services.security import safe_redirect_target
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary
 from web.htmx import htmx_redirect, render_page_or_fragment
+from web.security import safe_redirect_target
 
 
 def landing_url(user: User) -> str:

@@ -19,9 +19,9 @@ from blueprints.auth import bp
 from models import db, utcnow
 from models.user import User
 from services.activity import log_activity
-from services.security import current_path
 from web.extensions import login_manager
 from web.htmx import is_htmx_request
+from web.security import current_path
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")

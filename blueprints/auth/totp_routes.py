@@ -26,7 +26,6 @@ from services.activity import log_activity
 from services.crypto import decrypt, encrypt
 from services.forms import render_form
 from services.passwords import verify_password
-from services.security import safe_redirect_target
 from services.totp import (
     OK,
     RECOVERY,
@@ -47,6 +46,7 @@ from services.totp import (
 )
 from web.access import client_required
 from web.htmx import htmx_redirect
+from web.security import safe_redirect_target
 
 # Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
 NEW_SECRET_KEY = "totp_new_secret"  # noqa: S105 - the name of a session key

@@ -20,9 +20,9 @@ from blueprints.auth.sessions import fresh_session, open_session
 from models import db, utcnow
 from models.activity import ActivityLog
 from models.user import User
-from services.security import safe_redirect_target
 from services.totp import TOTP_FAILED, TOTP_REPLAYED, has_totp
 from web.htmx import htmx_redirect
+from web.security import safe_redirect_target
 
 PENDING_KEY = "totp_pending"
 AUTH_AT_KEY = "auth_at"  # when this session last proved the password (login or confirmation)
