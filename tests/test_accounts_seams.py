@@ -14,11 +14,11 @@ from models import db
 from models.activity import ActivityLog
 from models.user import User
 from services.invitations import invitation_token
-from services.limits import limiter_of
 from tests.conftest import PASSWORD, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
+from web.limits import limiter_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW = "Nouveau-Mot-De-Passe-2026!"

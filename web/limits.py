@@ -139,7 +139,7 @@ def attach_limits(app: Flask, limits=None) -> list[str]:
     if missing:
         raise UnknownEndpointError(
             f"Abuse limits name endpoints the app does not have: {', '.join(missing)} "
-            "(renamed or removed view? update services/limits.py LIMITS)"
+            "(renamed or removed view? update web/limits.py LIMITS)"
         )
     attached = []
     for spec in limits:
