@@ -153,7 +153,7 @@ SECTIONS = {
 
 def display_value(client: Client, field: str) -> str:
     """A stored value as a person reads it (phone, country and dates formatted)."""
-    from services.i18n import format_when
+    from web.i18n import format_when
 
     value = getattr(client, field)
     if value is None or value == "":
