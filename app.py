@@ -11,8 +11,8 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import activity_seal, dashboard, mail
-from web import i18n, limits, navigation, security, trailing_slash
+from services import activity_seal, mail
+from web import dashboard, i18n, limits, navigation, security, trailing_slash
 from web.extensions import babel, csrf, login_manager, migrate
 
 

@@ -13,9 +13,10 @@ from models.activity import ActivityLog
 from models.client import Client
 from models.mail import OutboxMail
 from models.user import User
-from services import client_search, dashboard
+from services import client_search
 from tests.conftest import HTMX, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import sent_mails
+from web import dashboard
 
 CLIENTS = [
     dict(
