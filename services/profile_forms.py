@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from models.client import Client
 from services import client_fields
 from services.client_fields import FieldError
-from services.forms import CleanForm
 from services.profile import CATEGORY_LABELS, FIELD_LABELS, Section
+from web.forms import CleanForm
 
 
 def category_choices() -> list[SelectChoice]:

@@ -20,8 +20,8 @@ from packaging.requirements import Requirement
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from services.forms import AppForm
 from web import i18n
+from web.forms import AppForm
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
-from services.forms import render_form
 from tests.conftest import csrf_token_from, make_user
 from tests.fixtures.accounts import get_user
 from tests.fixtures.devices import client_id_of
+from web.forms import render_form
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("blueprints", "commands", "models", "services")
@@ -56,7 +56,7 @@ def test_one_form_class_for_one_button_posts():
         for path in (ROOT / package).rglob("*.py")
         if re.search(r"^class (EmptyForm|ActionForm)\b", path.read_text(), re.MULTILINE)
     ]
-    assert found == ["services/forms.py"]
+    assert found == ["web/forms.py"]
 
 
 def test_a_one_button_post_passes_with_the_token_of_its_page(app, admin_client):
@@ -86,7 +86,7 @@ def where(pattern: str, paths=CODE) -> list[str]:
 
 
 def test_the_status_of_a_sent_form_is_decided_in_render_form_only():
-    assert where(r"422 if |status = 422") == ["services/forms.py"]
+    assert where(r"422 if |status = 422") == ["web/forms.py"]
 
 
 def test_an_admin_view_of_a_client_is_logged_through_log_admin_view_only():

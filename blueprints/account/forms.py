@@ -8,7 +8,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from blueprints.auth.rules import PASSWORD_MAX_LENGTH, password_problems
-from services.forms import AppForm
+from web.forms import AppForm
 
 
 class SetPasswordForm(AppForm):

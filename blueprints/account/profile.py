@@ -6,7 +6,6 @@ from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
-from services.forms import record_id
 from services.profile import (
     missing_by_section,
     profile_history,
@@ -15,6 +14,7 @@ from services.profile import (
 )
 from services.profile_editor import SectionLinks, section_editor, section_view
 from web.access import client_required
+from web.forms import record_id
 from web.htmx import render_page_or_fragment
 
 LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")

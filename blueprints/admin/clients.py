@@ -16,12 +16,12 @@ from models.user import ROLE_CLIENT, User
 from services.accounts import canonical
 from services.activity import log_activity
 from services.client_search import search_clients
-from services.forms import record_id, render_form
 from services.invitations import send_invitation
 from services.profile import section_or_404, sections_for
 from services.profile_editor import SectionLinks, section_editor, section_view
 from web.access import admin_required, log_admin_view
 from web.dashboard import panels_for
+from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 

@@ -22,9 +22,9 @@ from models import MAX_ID, db
 from models.client import CATEGORY_INDIVIDUAL
 from models.user import User
 from services import accounts
-from services.forms import AppForm, CleanForm
 from services.profile import FIELD_LABELS
 from services.profile_forms import category_choices
+from web.forms import AppForm, CleanForm
 
 
 class NewClientForm(CleanForm):

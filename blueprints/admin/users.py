@@ -15,8 +15,8 @@ from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
-from services.forms import EmptyForm, record_id, render_form
 from web.access import admin_required
+from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)

@@ -7,7 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Leng
 
 from blueprints.auth.rules import email_problem, password_problems
 from models.client import CATEGORIES
-from services.forms import AppForm
+from web.forms import AppForm
 
 CATEGORY_LABELS = {
     "particulier": _l("Particulier"),

@@ -26,10 +26,10 @@ from models.user import User
 from services import accounts
 from services.activity import log_activity
 from services.captcha import verify_captcha
-from services.forms import render_form
 from services.passwords import verify_password
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary
+from web.forms import render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 from web.security import safe_redirect_target
 

@@ -24,7 +24,6 @@ from models import db
 from models.user import User
 from services.activity import log_activity
 from services.crypto import decrypt, encrypt
-from services.forms import render_form
 from services.passwords import verify_password
 from services.totp import (
     OK,
@@ -45,6 +44,7 @@ from services.totp import (
     two_factor_summary,
 )
 from web.access import client_required
+from web.forms import render_form
 from web.htmx import htmx_redirect
 from web.security import safe_redirect_target
 

@@ -34,8 +34,8 @@ from models import db
 from models.client import Client
 from models.device import Device, Licence
 from services.activity import log_activity
-from services.forms import render_form
 from web.access import admin_required, client_required, log_admin_view
+from web.forms import render_form
 from web.htmx import htmx_redirect, is_fragment_request
 
 FORM_METHODS = ["GET", "POST"]

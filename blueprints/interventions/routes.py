@@ -34,9 +34,9 @@ from models.device import Device
 from models.intervention import STATUSES, Intervention
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
-from services.forms import render_form
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
+from web.forms import render_form
 from web.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 
 
