@@ -1,7 +1,7 @@
 """The client's profile, section by section: fields, rules of what is required, history.
 
 Both the client space and the administration show these sections; the rules live here so that
-neither blueprint imports the other. The sections' forms are in :mod:`services.profile_forms`.
+neither blueprint imports the other. The sections' forms are in :mod:`web.profile_forms`.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from models.client import CATEGORY_INDIVIDUAL
 from models.user import User
 from services import accounts
 from services.profile import FIELD_LABELS
-from services.profile_forms import category_choices
 from web.forms import AppForm, CleanForm
+from web.profile_forms import category_choices
 
 
 class NewClientForm(CleanForm):
