@@ -12,10 +12,10 @@ from services.profile import (
     section_or_404,
     sections_for,
 )
-from services.profile_editor import SectionLinks, section_editor, section_view
 from web.access import client_required
 from web.forms import record_id
 from web.htmx import render_page_or_fragment
+from web.profile_editor import SectionLinks, section_editor, section_view
 
 LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")
 

@@ -18,11 +18,11 @@ from services.activity import log_activity
 from services.client_search import search_clients
 from services.invitations import send_invitation
 from services.profile import section_or_404, sections_for
-from services.profile_editor import SectionLinks, section_editor, section_view
 from web.access import admin_required, log_admin_view
 from web.dashboard import panels_for
 from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
+from web.profile_editor import SectionLinks, section_editor, section_view
 
 
 def clients_panel(**_context):
