@@ -11,8 +11,8 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import activity_seal, mail
-from web import dashboard, i18n, limits, navigation, security, trailing_slash
+from services import activity_seal
+from web import dashboard, i18n, limits, mail_after_response, navigation, security, trailing_slash
 from web.extensions import babel, csrf, login_manager, migrate
 
 
@@ -62,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.register_filters(app)
     navigation.init_app(app)
     dashboard.init_app(app)
-    mail.init_app(app)
+    mail_after_response.init_app(app)
     activity_seal.init_app(app)
 
     from blueprints import register_blueprints
