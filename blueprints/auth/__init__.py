@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from services.captcha import captcha_widget
+from web.captcha import captcha_widget
 
 bp = Blueprint("auth", __name__)
 bp.add_app_template_global(captcha_widget, "captcha_widget")

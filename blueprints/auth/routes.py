@@ -25,10 +25,10 @@ from models import db
 from models.user import User
 from services import accounts
 from services.activity import log_activity
-from services.captcha import verify_captcha
 from services.passwords import verify_password
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary
+from web.captcha import verify_captcha
 from web.forms import render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 from web.security import safe_redirect_target
