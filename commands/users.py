@@ -29,7 +29,7 @@ def read_password() -> str:
 )
 def create_admin(email: str, name: str) -> None:
     """Crée un compte administrateur pour EMAIL ; le mot de passe est demandé (ou lu sur stdin)."""
-    from blueprints.auth.rules import email_problem, normalize_email, password_problems
+    from services.account_rules import email_problem, normalize_email, password_problems
     from services.accounts import canonical
 
     email = normalize_email(email)

@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import NewClientForm
-from blueprints.auth.rules import normalize_email
 from models import db
 from models.client import Client
 from models.user import ROLE_CLIENT, User
+from services.account_rules import normalize_email
 from services.accounts import canonical
 from services.activity import log_activity
 from services.client_search import search_clients

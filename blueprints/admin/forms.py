@@ -17,11 +17,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from blueprints.auth.rules import email_problem
 from models import MAX_ID, db
 from models.client import CATEGORY_INDIVIDUAL
 from models.user import User
 from services import accounts
+from services.account_rules import email_problem
 from services.profile import FIELD_LABELS
 from web.forms import AppForm, CleanForm
 from web.profile_forms import category_choices

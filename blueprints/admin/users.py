@@ -10,11 +10,11 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.admin import bp
 from blueprints.admin.forms import NewAdminForm
-from blueprints.auth.rules import normalize_email
 from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, totp
+from services.account_rules import normalize_email
 from web.access import admin_required
 from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment

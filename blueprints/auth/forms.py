@@ -5,8 +5,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from blueprints.auth.rules import email_problem, password_problems
 from models.client import CATEGORIES
+from services.account_rules import email_problem, password_problems
 from web.forms import AppForm
 
 CATEGORY_LABELS = {

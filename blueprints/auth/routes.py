@@ -18,12 +18,12 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
 )
 from blueprints.auth.history import recent_logins
-from blueprints.auth.rules import normalize_email, password_problems
 from blueprints.auth.sessions import open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
 from services import accounts
+from services.account_rules import normalize_email, password_problems
 from services.activity import log_activity
 from services.passwords import verify_password
 from services.tokens import TokenExpired, TokenInvalid
