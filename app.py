@@ -12,7 +12,16 @@ from werkzeug import routing
 import settings
 from models import MAX_ID, db
 from services import activity_seal
-from web import dashboard, i18n, limits, mail_after_response, navigation, security, trailing_slash
+from web import (
+    dashboard,
+    i18n,
+    limits,
+    mail_after_response,
+    navigation,
+    security,
+    sessions,
+    trailing_slash,
+)
 from web.extensions import babel, csrf, login_manager, migrate
 
 
@@ -64,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     dashboard.init_app(app)
     mail_after_response.init_app(app)
     activity_seal.init_app(app)
+    sessions.init_app(app)
 
     from blueprints import register_blueprints
     from commands import register_commands

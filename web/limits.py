@@ -26,11 +26,9 @@ from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
 from web.extensions import client_ip
+from web.sessions import PENDING_SECOND_FACTOR
 
 LIMITER = "espace_client_limiter"  # app.extensions[LIMITER]: the app's Limiter
-
-# Session key of a pending second-factor step (see blueprints/auth/two_factor.py).
-PENDING_SECOND_FACTOR_KEY = "totp_pending"
 
 
 def account_key() -> str:
@@ -46,7 +44,7 @@ def account_key() -> str:
 
 def session_user_key() -> str:
     """The user of the session (pending second factor, or logged in)."""
-    pending = session.get(PENDING_SECOND_FACTOR_KEY)
+    pending = session.get(PENDING_SECOND_FACTOR)
     if isinstance(pending, dict) and pending.get("user_id"):
         return f"user:{pending['user_id']}"
     logged_in = session.get("_user_id")

@@ -18,7 +18,6 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
 )
 from blueprints.auth.history import recent_logins
-from blueprints.auth.sessions import open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
@@ -32,6 +31,7 @@ from web.captcha import verify_captcha
 from web.forms import render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 from web.security import safe_redirect_target
+from web.sessions import open_session, renew_session
 
 
 def landing_url(user: User) -> str:

@@ -47,6 +47,7 @@ from web.access import client_required
 from web.forms import render_form
 from web.htmx import htmx_redirect
 from web.security import safe_redirect_target
+from web.sessions import SECOND_FACTOR
 
 # Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
 NEW_SECRET_KEY = "totp_new_secret"  # noqa: S105 - the name of a session key
@@ -175,7 +176,7 @@ def totp_enroll():
             if pending:
                 after = finish_second_factor(user)
             else:
-                session["second_factor"] = True
+                session[SECOND_FACTOR] = True
                 after = settings_url()
             response = _show_new_codes(codes, after)
             db.session.commit()
