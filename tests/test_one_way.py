@@ -23,7 +23,7 @@ from tests.fixtures.devices import client_id_of
 from web.forms import render_form
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("blueprints", "commands", "models", "services")
+PACKAGES = ("blueprints", "commands", "models", "services", "web")
 RAW_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"')
 
 
@@ -72,7 +72,7 @@ def test_a_one_button_post_passes_with_the_token_of_its_page(app, admin_client):
 
 
 CODE = sorted(
-    path for folder in ("blueprints", "services") for path in (ROOT / folder).rglob("*.py")
+    path for folder in ("blueprints", "services", "web") for path in (ROOT / folder).rglob("*.py")
 )
 
 
@@ -177,3 +177,74 @@ def test_a_form_sent_back_is_not_a_second_view_of_the_client(app, client, auth):
     assert client.post(url, data={"name": ""}).status_code == 422
     views = client_views(app)
     assert [(v.target_id, v.detail) for v in views] == [(client_id, "section=devices")]
+
+
+# ---------------------------------------------------------------- which layer imports which
+
+# What only a request has: a domain service that used one could not run from cron or a command.
+REQUEST_OBJECTS = {"request", "render_template", "flash", "redirect", "session", "g"}
+
+
+def imported(path: Path) -> list[tuple[str, str | None]]:
+    """``(module, name)`` of every import in ``path``, lazy ones inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.module, alias.name) for alias in node.names]
+    return found
+
+
+def blueprint_of(module: str) -> str | None:
+    """The area a dotted module name belongs to (``blueprints.admin.forms`` -> ``admin``)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "blueprints" and len(parts) > 1 else None
+
+
+def test_no_blueprint_imports_another_blueprint():
+    """What two areas share is a service (domain) or a web module (plumbing), never an area."""
+    crossing = []
+    for path in sorted((ROOT / "blueprints").rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        own = parts[1] if len(parts) > 2 else None  # blueprints/__init__.py registers them all
+        if own is None:
+            continue
+        for module, name in imported(path):
+            target = blueprint_of(module) or (
+                name if module == "blueprints" and name != "register_blueprints" else None
+            )
+            if target and target != own:
+                crossing.append(f"{path.relative_to(ROOT)}: {module} {name or ''}".strip())
+    assert crossing == []
+
+
+def test_domain_services_never_touch_the_request():
+    """services/ runs from a request, cron or a command alike: the request is web/'s business."""
+    touching = [
+        f"{path.relative_to(ROOT)}: {module}.{name}"
+        if name
+        else f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        for module, name in imported(path)
+        if (module == "flask" and name in REQUEST_OBJECTS)
+        or module.split(".")[0] in {"web", "blueprints"}
+    ]
+    assert touching == []
+
+
+def test_the_import_checks_see_what_they_look_for(tmp_path):
+    """The parser finds top-level and lazy imports alike (else the two tests above pass on air)."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from flask import request\n"
+        "import blueprints.auth.rules\n"
+        "def f():\n"
+        "    from blueprints.admin import forms\n"
+    )
+    assert imported(sample) == [
+        ("flask", "request"),
+        ("blueprints.auth.rules", None),
+        ("blueprints.admin", "forms"),
+    ]
+    assert [blueprint_of(module) for module, _ in imported(sample)] == [None, "auth", "admin"]
