@@ -264,7 +264,8 @@ def test_creating_a_client_makes_an_account_without_password_and_mails_an_invita
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"email": "pas-une-adresse"}, "pas valide"),
+        ({"email": "pas-une-adresse"}, "adresse e-mail valide"),
+        ({"email": "jean@localhost"}, "adresse e-mail valide"),
         ({"email": "ADMIN@example.fr"}, "existe déjà"),
         ({"last_name": ""}, "obligatoire"),
         ({"category": "professionnel"}, "raison sociale est obligatoire"),

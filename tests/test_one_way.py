@@ -248,3 +248,32 @@ def test_the_import_checks_see_what_they_look_for(tmp_path):
         ("blueprints.admin", "forms"),
     ]
     assert [blueprint_of(module) for module, _ in imported(sample)] == [None, "auth", "admin"]
+
+
+# ---------------------------------------------------------------- one rule, one look-up
+
+
+def test_an_account_is_looked_up_by_address_in_one_place():
+    """``accounts.find_account``: trimmed, case-insensitive, the same for every caller."""
+    paths = CODE + sorted((ROOT / "commands").rglob("*.py"))
+    assert where(r"email_canonical ==", paths) == ["services/accounts.py"]
+
+
+def test_every_address_field_that_writes_an_account_checks_it_with_valid_email(app):
+    """One e-mail rule (web.forms.ValidEmail); the login and reset forms take anything typed."""
+    from wtforms import EmailField
+    from wtforms.validators import Email
+
+    from blueprints.admin.forms import NewAdminForm, NewClientForm
+    from blueprints.auth.forms import ChangeEmailForm, RegistrationForm
+    from web.forms import ValidEmail
+
+    with app.test_request_context():
+        for form_class in (NewClientForm, NewAdminForm, RegistrationForm, ChangeEmailForm):
+            fields = [field for field in form_class() if isinstance(field, EmailField)]
+            assert fields, form_class
+            for field in fields:
+                kinds = [type(v) for v in field.validators]
+                assert ValidEmail in kinds and Email not in kinds, (form_class, field.name)
+    assert where(r"validators import[^\n]*\bEmail\b|\bEmail\(") == []
+

@@ -21,6 +21,7 @@ from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
+from services.account_rules import email_problem
 from web.htmx import render_page_or_fragment
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
@@ -143,6 +144,20 @@ class PlausibleDate:
                     last=format_date(self.last, "short"),
                 )
             )
+
+
+class ValidEmail:
+    """The one e-mail rule of every form that takes an address to write to.
+
+    An address ``email-validator`` accepts, without any network look-up
+    (:func:`services.account_rules.email_problem`); the login and "forgotten password" forms take
+    anything, so as to say nothing about which addresses have an account.
+    """
+
+    def __call__(self, form, field):
+        problem = email_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def record_id(text: str) -> int:
