@@ -79,6 +79,7 @@ class Defaults:
     EMAIL_VERIFICATION_MAX_AGE_HOURS = 48
     PASSWORD_RESET_MAX_AGE_MINUTES = 60
     INVITATION_MAX_AGE_HOURS = 48  # an admin created by another admin sets a password with it
+    INVITATION_MAX_AGE_DAYS = 7  # a client whose account an admin created sets one with it
     EMAIL_CHANGE_MAX_AGE_HOURS = 48
     LOGIN_MAX_FAILURES = 10  # failures in a row before the account is locked
     LOGIN_LOCKOUT_BASE_MINUTES = 15  # doubled at each new lock-out, up to the maximum

@@ -277,3 +277,13 @@ def test_every_address_field_that_writes_an_account_checks_it_with_valid_email(a
                 assert ValidEmail in kinds and Email not in kinds, (form_class, field.name)
     assert where(r"validators import[^\n]*\bEmail\b|\bEmail\(") == []
 
+
+def test_every_link_sent_by_mail_is_signed_by_the_tokens_service():
+    """Invitations, resets, verifications: one mechanism (purpose, salt, lifetime, errors)."""
+    assert where(r"URLSafeTimedSerializer|TimestampSigner|itsdangerous") == ["services/tokens.py"]
+
+
+def test_the_client_invitation_lifetime_is_a_declared_setting():
+    import settings
+
+    assert settings.Defaults.INVITATION_MAX_AGE_DAYS == 7
