@@ -13,7 +13,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
-from models.user import User
+from models.client import Client
+from models.user import ROLE_CLIENT, User
+from services.account_rules import normalize_email
+from services.accounts import canonical
 from services.activity import log_activity
 from services.mail import mail_url, send_mail
 from services.passwords import hash_password
@@ -71,3 +74,28 @@ def accept_invitation(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.email_verified_at = user.email_verified_at or utcnow()
     log_activity("account.invitation_accepted", target=user, actor=user)
+
+
+def create_client_on_behalf(
+    email: str, *, category: str, last_name: str, first_name: str, company_name: str | None
+) -> Client:
+    """The account (no password, address unverified), client file and invitation of a new client.
+
+    An admin creates it on the client's behalf; the form has checked the values. The caller
+    commits.
+    """
+    email = normalize_email(email)
+    user = User(email=email, email_canonical=canonical(email), role=ROLE_CLIENT)
+    client = Client(
+        user=user,
+        category=category,
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        company_name=(company_name or "").strip() or None,
+        country="FR",
+    )
+    db.session.add(client)
+    db.session.flush()
+    log_activity("admin.client_created", target=client)
+    send_invitation(user)
+    return client
