@@ -233,6 +233,17 @@ def test_domain_services_never_touch_the_request():
     assert touching == []
 
 
+def test_the_web_layer_imports_no_area():
+    """An area plugs into web/ through ``app.extensions`` (see web/sessions.py PENDING_STEP)."""
+    importing = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "web").rglob("*.py"))
+        for module, _name in imported(path)
+        if module.split(".")[0] == "blueprints"
+    ]
+    assert importing == []
+
+
 def test_the_import_checks_see_what_they_look_for(tmp_path):
     """The parser finds top-level and lazy imports alike (else the two tests above pass on air)."""
     sample = tmp_path / "sample.py"
