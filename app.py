@@ -11,17 +11,18 @@ from werkzeug import routing
 
 import settings
 from models import MAX_ID, db
-from services import (
-    activity_seal,
+from services import activity_seal
+from web import (
     dashboard,
     i18n,
     limits,
-    mail,
+    mail_after_response,
     navigation,
     security,
+    sessions,
     trailing_slash,
 )
-from services.extensions import babel, csrf, login_manager, migrate
+from web.extensions import babel, csrf, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -70,8 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.register_filters(app)
     navigation.init_app(app)
     dashboard.init_app(app)
-    mail.init_app(app)
+    mail_after_response.init_app(app)
     activity_seal.init_app(app)
+    sessions.init_app(app)
 
     from blueprints import register_blueprints
     from commands import register_commands

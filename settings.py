@@ -79,6 +79,7 @@ class Defaults:
     EMAIL_VERIFICATION_MAX_AGE_HOURS = 48
     PASSWORD_RESET_MAX_AGE_MINUTES = 60
     INVITATION_MAX_AGE_HOURS = 48  # an admin created by another admin sets a password with it
+    INVITATION_MAX_AGE_DAYS = 7  # a client whose account an admin created sets one with it
     EMAIL_CHANGE_MAX_AGE_HOURS = 48
     # Wrong passwords are counted per account and source (IPv4, IPv6 /64): see
     # services/login_guard.py. The account itself is never locked.

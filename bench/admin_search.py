@@ -35,7 +35,7 @@ from app import create_app  # noqa: E402
 from blueprints.devices.rules import serial_index  # noqa: E402
 from models import db, utcnow  # noqa: E402
 from models.client import Client  # noqa: E402
-from models.client_search import ClientSearchTerm, client_sort_key, client_terms  # noqa: E402
+from models.client_search_index import ClientSearchTerm, client_sort_key, client_terms  # noqa: E402
 from models.device import Device  # noqa: E402
 from models.user import User  # noqa: E402
 from services.client_search import search_clients  # noqa: E402

@@ -268,10 +268,10 @@ def session_cookie(app, role: str) -> str | None:
         return None
     from flask import session
 
-    from blueprints.auth.sessions import open_session
     from commands.demo import DEMO_ADMIN, DEMO_CLIENTS
     from models import db
     from models.user import User
+    from web.sessions import open_session
 
     email = DEMO_ADMIN if role == "admin" else DEMO_CLIENTS[0]["email"]
     environ = {"REMOTE_ADDR": "127.0.0.1"}

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from models import db
 from models.client import Client
-from models.client_search import refresh_search_index
+from models.client_search_index import refresh_search_index
 
 clients = AppGroup("clients", help="Fiches clients.")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from models import db, utcnow
@@ -29,13 +28,13 @@ def read_password() -> str:
 )
 def create_admin(email: str, name: str) -> None:
     """Crée un compte administrateur pour EMAIL ; le mot de passe est demandé (ou lu sur stdin)."""
-    from blueprints.auth.rules import email_problem, normalize_email, password_problems
-    from services.accounts import canonical
+    from services.account_rules import email_problem, normalize_email, password_problems
+    from services.accounts import canonical, find_account
 
     email = normalize_email(email)
     if len(email) > 254 or email_problem(email):
         raise click.ClickException(f"Adresse e-mail invalide : {email[:254]!r}.")
-    if db.session.scalar(sa.select(User).where(User.email_canonical == canonical(email))):
+    if find_account(email) is not None:
         raise click.ClickException(f"Un compte existe déjà pour {email}.")
     name = " ".join(name.split())
     if len(name) > MAX_DISPLAY_NAME:

@@ -112,7 +112,7 @@ db = SQLAlchemy(model_class=Base)
 from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
-from models.client_search import ClientSearchTerm  # noqa: E402
+from models.client_search_index import ClientSearchTerm  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
 from models.login_failure import LoginFailure  # noqa: E402

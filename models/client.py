@@ -67,7 +67,7 @@ class Client(Base):
     )
 
     user = relationship("User", back_populates="client")
-    # Kept in step with the client by models.client_search (a flush hook).
+    # Kept in step with the client by models.client_search_index (a flush hook).
     search_terms = relationship(
         "ClientSearchTerm",
         back_populates="client",

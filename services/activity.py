@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context
 from flask_login import current_user
 
 from models import db
@@ -15,11 +15,20 @@ SECRET_WORDS = re.compile(r"pass(word|wd)?|mot_?de_?passe|token|secret|code|otp|
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_DETAIL = 500
 MAX_USER_AGENT = 255
+# app.extensions[ORIGIN]: a function answering (address, user agent) of the act being logged. The
+# web layer sets it (web/security.py): this module never reads the request itself.
+ORIGIN = "activity_origin"
 
 
 def escape_control(value: str) -> str:
     """Escape control characters (newlines included) so a value cannot forge log lines."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def act_origin() -> tuple[str | None, str]:
+    """Address and user agent of the current act; none outside a request (cron, commands)."""
+    origin = current_app.extensions.get(ORIGIN) if has_app_context() else None
+    return origin() if origin else (None, "")
 
 
 def format_detail(detail) -> str | None:
@@ -68,10 +77,9 @@ def log_activity(
         outcome=outcome,
         detail=format_detail(detail),
     )
-    if has_request_context():
-        entry.ip = request.remote_addr
-        agent = request.headers.get("User-Agent", "")
-        entry.user_agent = escape_control(agent)[:MAX_USER_AGENT] or None
+    ip, agent = act_origin()
+    entry.ip = ip
+    entry.user_agent = escape_control(agent)[:MAX_USER_AGENT] or None
     db.session.add(entry)
     return entry
 

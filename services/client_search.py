@@ -1,6 +1,6 @@
 """The admin's client search: by words of the name, e-mail, company, phone or SIREN/SIRET.
 
-Every word typed must start a word the client is indexed under (``models.client_search``).
+Every word typed must start a word the client is indexed under (``models.client_search_index``).
 Other areas extend the search with :func:`register_search_extension` on the app that registers
 their blueprint (serial numbers, for instance): each function receives the raw query and returns
 a ``SELECT`` of client ids that match, or None; a client matching any of them is found too. Results come in pages ordered by name, with
@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 
 from models import db
 from models.client import Client
-from models.client_search import ClientSearchTerm, fold, words
+from models.client_search_index import ClientSearchTerm, fold, words
 
 SearchExtension = Callable[[str], sa.Select | None]
 EXTENSION = "client_search_extensions"  # app.extensions[EXTENSION]: list of SearchExtension

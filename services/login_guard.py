@@ -10,7 +10,7 @@ an IPv6 /64, the block one subscriber usually holds):
 - across sources, once ``LOGIN_ATTACK_FAILURES`` failures from at least two sources fall within
   ``LOGIN_ATTACK_WINDOW_MINUTES``, the account is *under attack*: logins from a source the owner
   has not logged in from within ``LOGIN_USUAL_SOURCE_DAYS`` must solve a harder CAPTCHA
-  (``services.captcha``); the owner's usual network logs in as always;
+  (``web.captcha``); the owner's usual network logs in as always;
 - the owner is mailed (at most once a day) when a source is locked or an attack starts, and
   the activity log records both.
 

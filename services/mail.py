@@ -3,7 +3,7 @@
 A mail exists only if the act that causes it is committed: call ``send_mail(...)`` before your
 ``db.session.commit()``. It is delivered by ``flask --app app mail send`` (cron) and, when
 ``MAIL_SEND_AFTER_COMMIT`` is true, right after the response of the request that committed it
-(see :func:`init_app`); delivery itself is in :mod:`services.mail_delivery` (SMTP only over TLS).
+(see :mod:`web.mail_after_response`); delivery itself is in :mod:`services.mail_delivery` (SMTP only over TLS).
 
 Adding a mail of your area
 --------------------------
@@ -37,26 +37,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (
-    after_this_request,
-    current_app,
-    g,
-    has_request_context,
-    render_template,
-    url_for,
-)
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import event
 
 from models import db
 from models.mail import BODY_MAX, OutboxMail
 from services.crypto import encrypt
-from services.mail_delivery import MailConfigError, deliver_pending, new_message_id
+from services.mail_delivery import MailConfigError, new_message_id
 
 # In development and tests, links in mails written outside a request point here.
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
-_NEW_IDS = "outbox_new_ids"  # session.info key: mails flushed in the current transaction
-_AFTER_COMMIT_IDS = "_mail_after_commit_ids"  # g key: mails committed during this request
 
 
 def mail_url(endpoint: str, **values) -> str:
@@ -92,6 +82,17 @@ def _layout_context(config) -> dict:
     }
 
 
+def render_mail_body(name: str, context: dict) -> str:
+    """The template ``name`` rendered with the app's Jinja environment and context processors.
+
+    Not ``render_template``: a mail is written by a request, a cron job or a command alike, and
+    nothing in it may depend on the request being served.
+    """
+    context = dict(context)
+    current_app.update_template_context(context)
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def send_mail(to: str, template: str, subject: str, locale: str | None = None, **context):
     """Queue the mail ``template`` (``templates/mail/<template>.txt`` and ``.html``) to ``to``.
 
@@ -104,8 +105,8 @@ def send_mail(to: str, template: str, subject: str, locale: str | None = None, *
     with force_locale(locale or config["BABEL_DEFAULT_LOCALE"]):
         for key, value in _layout_context(config).items():
             context.setdefault(key, value)
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
+        text = render_mail_body(f"mail/{template}.txt", context)
+        html = render_mail_body(f"mail/{template}.html", context)
         subject = str(subject)
     if max(len(text), len(html)) > BODY_MAX:
         raise ValueError(f"the body of mail {template!r} exceeds {BODY_MAX} characters")
@@ -120,62 +121,3 @@ def send_mail(to: str, template: str, subject: str, locale: str | None = None, *
     )
     db.session.add(mail)
     return mail
-
-
-# --- Delivery right after the commit --------------------------------------------------------
-
-
-def init_app(app) -> None:
-    """Deliver, after the response, the mails committed during a request.
-
-    Only session events and a per-request callback: no thread or scheduler is started (Passenger
-    forks after import). A mail whose delivery fails there stays pending for cron.
-    """
-    for name, listener in (
-        ("after_flush", _remember_new_mails),
-        ("after_commit", _schedule_committed_mails),
-        ("after_rollback", _forget_new_mails),
-    ):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
-
-
-def _remember_new_mails(session, flush_context) -> None:
-    new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxMail)]
-    if new_ids:
-        session.info.setdefault(_NEW_IDS, []).extend(new_ids)
-
-
-def _forget_new_mails(session) -> None:
-    session.info.pop(_NEW_IDS, None)
-
-
-def _schedule_committed_mails(session) -> None:
-    new_ids = session.info.pop(_NEW_IDS, None)
-    if not new_ids or not has_request_context():
-        return
-    if not current_app.config.get("MAIL_SEND_AFTER_COMMIT"):
-        return
-    committed = g.get(_AFTER_COMMIT_IDS)
-    if committed is None:
-        committed = g.setdefault(_AFTER_COMMIT_IDS, [])
-        app = current_app._get_current_object()
-
-        @after_this_request
-        def _deliver_on_close(response):
-            response.call_on_close(lambda: deliver_after_response(app, committed))
-            return response
-
-    committed.extend(new_ids)
-
-
-def deliver_after_response(app, mail_ids) -> None:
-    """Try to deliver ``mail_ids`` now; any failure is logged and left to cron."""
-    try:
-        with app.app_context():
-            try:
-                deliver_pending(limit=len(mail_ids), ids=mail_ids)
-            finally:
-                db.session.remove()
-    except Exception:  # the response is gone: nothing to break, cron will retry
-        app.logger.exception("envoi après validation impossible ; le cron réessaiera")

@@ -1,7 +1,7 @@
 """The client's profile, section by section: fields, rules of what is required, history.
 
 Both the client space and the administration show these sections; the rules live here so that
-neither blueprint imports the other. The sections' forms are in :mod:`services.profile_forms`.
+neither blueprint imports the other. The sections' forms are in :mod:`web.profile_forms`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from models.client import (
 from models.user import ROLE_ADMIN
 from services import client_fields
 from services.activity import log_activity
+from services.dates import format_when
 
 PROFILE_UPDATED = "profile.updated"
 HISTORY_PAGE_SIZE = 10
@@ -153,8 +154,6 @@ SECTIONS = {
 
 def display_value(client: Client, field: str) -> str:
     """A stored value as a person reads it (phone, country and dates formatted)."""
-    from services.i18n import format_when
-
     value = getattr(client, field)
     if value is None or value == "":
         return ""

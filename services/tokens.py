@@ -1,4 +1,4 @@
-"""Signed tokens for the links sent by mail: e-mail verification, password reset, e-mail change.
+"""Signed tokens for the links sent by mail: verification, reset, e-mail change, invitation.
 
 Each purpose has its own salt, so a token made for one purpose is worthless for another. A token
 carries no secret: it is signed with ``SECRET_KEY`` and dated; it is checked against the state of
@@ -19,6 +19,8 @@ SALTS = {
     "verify_email": "espace-client.verify-email",
     "reset_password": "espace-client.reset-password",
     "change_email": "espace-client.change-email",
+    # A client's invitation (services/invitations.py); the salt links already sent carry.
+    "client_invitation": "client-invitation",
 }
 
 

@@ -14,12 +14,13 @@ from models import db
 from models.activity import ActivityLog
 from models.user import User
 from services.invitations import invitation_token
-from services.limits import limiter_of
 from tests.conftest import PASSWORD, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
 from tests.fixtures.login_guard import fail_logins, failure_rows
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
+from web.limits import limiter_of
+from web.sessions import LOGIN_AT, SECOND_FACTOR, SEEN_AT
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW = "Nouveau-Mot-De-Passe-2026!"
@@ -78,7 +79,7 @@ def test_password_only_admin_session_never_reaches_an_admin_page(
     totp_auth.create_admin()
     totp_auth.login()
     with client.session_transaction() as session:
-        session["second_factor"] = False  # the password was given, the code was not
+        session[SECOND_FACTOR] = False  # the password was given, the code was not
     response = client.open(example_url(rule), method=method, data={})
     assert response.status_code == 302, response.status_code
     assert "/auth/login" in response.headers["Location"]
@@ -101,18 +102,18 @@ def test_only_the_sessions_module_logs_anyone_in():
     """open_session stamps the session (login time, second factor) and logs the login."""
     callers = [
         path.relative_to(ROOT).as_posix()
-        for folder in ("blueprints", "services", "commands")
+        for folder in ("blueprints", "services", "web", "commands")
         for path in (ROOT / folder).rglob("*.py")
         if re.search(r"\blogin_user\(", path.read_text(encoding="utf-8"))
     ]
-    assert callers == ["blueprints/auth/sessions.py"]
+    assert callers == ["web/sessions.py"]
 
 
 def assert_fresh_session(client, second_factor: bool):
     stamps = session_of(client)
-    assert stamps["second_factor"] is second_factor
-    assert abs(time.time() - stamps["login_at"]) < 5
-    assert abs(time.time() - stamps["seen_at"]) < 5
+    assert stamps[SECOND_FACTOR] is second_factor
+    assert abs(time.time() - stamps[LOGIN_AT]) < 5
+    assert abs(time.time() - stamps[SEEN_AT]) < 5
 
 
 def test_password_login_opens_a_stamped_session(app, client, auth):
@@ -157,7 +158,7 @@ def test_accepting_an_invitation_opens_a_stamped_session(app, client):
 def test_admin_keeps_the_second_factor_after_changing_the_password(app, client, totp_auth):
     admin_id = totp_auth.create_admin()
     totp_auth.login()
-    login_at = session_of(client)["login_at"]
+    login_at = session_of(client)[LOGIN_AT]
     other = app.test_client()
     type(totp_auth)(app, other).login()
     assert other.get("/admin").status_code == 200
@@ -167,7 +168,7 @@ def test_admin_keeps_the_second_factor_after_changing_the_password(app, client, 
     )
     assert response.status_code == 303
     assert client.get("/admin/users").status_code == 200  # still past the second factor
-    assert session_of(client)["login_at"] == login_at  # the absolute lifetime still counts
+    assert session_of(client)[LOGIN_AT] == login_at  # the absolute lifetime still counts
     assert other.get("/admin").status_code == 302  # the other session ended
     assert get_user(app, admin_id).session_version == 2
 
@@ -179,7 +180,7 @@ def test_a_new_session_keeps_the_chosen_language_and_nothing_else(client, auth, 
     auth.login()
     assert session_of(client).get("locale") == "en"
     assert session_of(client)["_user_id"] != "999:1"
-    assert session_of(client)["second_factor"] is False
+    assert session_of(client)[SECOND_FACTOR] is False
     client.post(
         "/auth/security/password",
         data={"current_password": PASSWORD, "password": NEW, "password_confirm": NEW},

@@ -13,9 +13,11 @@ from models.activity import ActivityLog
 from models.client import Client
 from models.mail import OutboxMail
 from models.user import User
-from services import client_search, dashboard
+from services import client_search
+from services.invitations import create_client_on_behalf
 from tests.conftest import HTMX, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import sent_mails
+from web import dashboard
 
 CLIENTS = [
     dict(
@@ -263,7 +265,8 @@ def test_creating_a_client_makes_an_account_without_password_and_mails_an_invita
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"email": "pas-une-adresse"}, "pas valide"),
+        ({"email": "pas-une-adresse"}, "adresse e-mail valide"),
+        ({"email": "jean@localhost"}, "adresse e-mail valide"),
         ({"email": "ADMIN@example.fr"}, "existe déjà"),
         ({"last_name": ""}, "obligatoire"),
         ({"category": "professionnel"}, "raison sociale est obligatoire"),
@@ -387,3 +390,27 @@ def test_admin_views_of_a_client_speak_of_the_client_not_of_you(app, client, aut
     for url in ("/admin/clients/new", f"/admin/clients/{client_id}"):
         html = client.get(url).get_data(as_text=True)
         assert "Vous êtes" not in html and "Catégorie de client" in html, url
+
+
+def test_a_client_is_created_on_their_behalf_outside_any_request(app):
+    """The rule is a service: a command or an import could create clients the same way."""
+    with app.app_context():
+        client = create_client_on_behalf(
+            " Marie.Martin@Example.FR ",
+            category="particulier",
+            last_name=" Martin ",
+            first_name="Marie",
+            company_name="  ",
+        )
+        db.session.commit()
+        user = client.user
+        assert (user.email, user.email_canonical) == (
+            "Marie.Martin@example.fr",
+            "marie.martin@example.fr",
+        )
+        assert user.password_hash is None and user.role == "client"
+        assert (client.last_name, client.company_name, client.country) == ("Martin", None, "FR")
+        actions = set(db.session.scalars(sa.select(ActivityLog.action)))
+    assert {"admin.client_created", "account.invitation_sent"} <= actions
+    (mail,) = sent_mails(app)
+    assert mail.recipient == "Marie.Martin@example.fr"

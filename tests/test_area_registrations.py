@@ -10,7 +10,8 @@ from blueprints.devices.demo import add_demo_devices
 from blueprints.devices.rules import find_client_ids_by_serial
 from blueprints.interventions.demo import add_demo_interventions
 from commands.demo import DEMO_STEPS, register_demo_step
-from services import client_search, dashboard
+from services import client_search
+from web import dashboard
 
 
 def registrations(app: Flask) -> dict:

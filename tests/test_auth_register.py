@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from blueprints.auth.rules import is_common_password, password_problems
 from models import db, utcnow
 from models.activity import ActivityLog
 from models.client import Client
 from models.user import User
 from services import accounts
+from services.account_rules import is_common_password, password_problems
 from tests.conftest import PASSWORD, count_rows
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import db
 from models.activity import ActivityLog
+from web.sessions import LOGIN_AT, SEEN_AT
 
 MINUTE = 60
 
@@ -14,8 +15,8 @@ MINUTE = 60
 def age_session(client, login_ago: float, seen_ago: float) -> None:
     now = time.time()
     with client.session_transaction() as session:
-        session["login_at"] = int(now - login_ago)
-        session["seen_at"] = int(now - seen_ago)
+        session[LOGIN_AT] = int(now - login_ago)
+        session[SEEN_AT] = int(now - seen_ago)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,7 @@ def test_activity_keeps_the_session_open(client, auth):
     age_session(client, login_ago=50 * MINUTE, seen_ago=50 * MINUTE)
     assert client.get("/account").status_code == 200
     with client.session_transaction() as session:
-        assert time.time() - session["seen_at"] < 5
+        assert time.time() - session[SEEN_AT] < 5
 
 
 def test_expired_session_on_htmx_request_gets_hx_redirect(client, auth, htmx):

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from models.captcha import SpentCaptchaChallenge
-from services import captcha
 from tests.conftest import PASSWORD, TEST_FIELD_KEY, TEST_SECRET_KEY, count_rows
 from tests.fixtures.captcha import (
     RECAPTCHA_TEST_SECRET,
@@ -24,6 +23,7 @@ from tests.fixtures.captcha import (
     iso_utc,
     solve_altcha,
 )
+from web import captcha
 
 EMAIL = "client@example.fr"
 GOOGLE = "https://www.google.com/recaptcha/"

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from models import db
-from models.client_search import ClientSearchTerm
+from models.client_search_index import ClientSearchTerm
 from tests.conftest import HTMX, count_rows
 
 

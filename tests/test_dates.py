@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
-from services.i18n import DATE_FORMATS, DATETIME_FORMATS, format_when
+from services.dates import DATE_FORMATS, DATETIME_FORMATS, format_when
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 FILTER_USE = re.compile(r"\|\s*(date|datetime)\b(?:\(([^)]*)\))?")

@@ -314,7 +314,7 @@ def test_an_id_beyond_any_column_is_404_on_every_route(app, client, auth, who):
 def test_record_id_reads_only_ids_a_column_holds(text, read):
     from werkzeug.datastructures import MultiDict
 
-    from services.forms import record_id
+    from web.forms import record_id
 
     assert MultiDict({"after": text}).get("after", type=record_id) == read
 
@@ -462,7 +462,7 @@ def test_a_json_body_is_not_read_as_a_form(client, auth):
 def test_every_form_of_the_application_reads_posted_text_only():
     from flask_wtf import FlaskForm
 
-    from services.forms import AppForm
+    from web.forms import AppForm
 
     def subclasses(cls):
         for sub in cls.__subclasses__():

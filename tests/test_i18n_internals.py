@@ -1,6 +1,6 @@
 """The library internals the i18n speed-ups rest on: if one changes, these fail, loudly.
 
-services/i18n.py (1) hands Flask-WTF the request's WTForms catalogue on
+web/i18n.py (1) hands Flask-WTF the request's WTForms catalogue on
 ``request.wtforms_translations``, an attribute Flask-WTF reads but does not document, and (2)
 builds the templates' ``_()`` once per catalogue, which is cheap only while Flask-Babel keeps
 one catalogue object per language. pyproject.toml bounds both libraries to the versions these
@@ -20,8 +20,8 @@ from packaging.requirements import Requirement
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from services import i18n
-from services.forms import AppForm
+from web import i18n
+from web.forms import AppForm
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}

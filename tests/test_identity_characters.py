@@ -12,12 +12,12 @@ import html
 import pytest
 from wtforms import PasswordField, StringField
 
-from services.forms import invisible_formatting_problem
 from services.profile import SECTIONS
-from services.profile_forms import SECTION_FORMS
 from tests.conftest import make_user
 from tests.fixtures.devices import client_id_of
 from tests.test_hostile_input import COMPANY, CONTACT, IDENTITY, NEW_CLIENT
+from web.forms import invisible_formatting_problem
+from web.profile_forms import SECTION_FORMS
 
 INVISIBLE = {
     "LRE": "\u202a",

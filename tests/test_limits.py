@@ -7,8 +7,8 @@ import os
 import pytest
 import redis
 
-from services import limits
 from tests.conftest import PASSWORD
+from web import limits
 
 # A Redis database index of its own (emptied by the tests): TEST_REDIS_URL picks another one.
 REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")

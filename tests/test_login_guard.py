@@ -10,11 +10,11 @@ from models.activity import ActivityLog
 from models.login_failure import LoginFailure
 from models.user import User
 from services import login_guard
-from services.limits import limiter_of
 from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, page_text, sent_mails
 from tests.fixtures.captcha import solve_altcha
 from tests.fixtures.login_guard import WRONG_PASSWORD, fail_logins, failure_rows, pass_time
+from web.limits import limiter_of
 
 OWNER_IP = "203.0.113.5"
 ATTACKER_IP = "198.51.100.7"

@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
-from services.forms import render_form
 from tests.conftest import csrf_token_from, make_user
 from tests.fixtures.accounts import get_user
 from tests.fixtures.devices import client_id_of
+from web.forms import render_form
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("blueprints", "commands", "models", "services")
+PACKAGES = ("blueprints", "commands", "models", "services", "web")
 RAW_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"')
 
 
@@ -56,7 +56,7 @@ def test_one_form_class_for_one_button_posts():
         for path in (ROOT / package).rglob("*.py")
         if re.search(r"^class (EmptyForm|ActionForm)\b", path.read_text(), re.MULTILINE)
     ]
-    assert found == ["services/forms.py"]
+    assert found == ["web/forms.py"]
 
 
 def test_a_one_button_post_passes_with_the_token_of_its_page(app, admin_client):
@@ -72,7 +72,7 @@ def test_a_one_button_post_passes_with_the_token_of_its_page(app, admin_client):
 
 
 CODE = sorted(
-    path for folder in ("blueprints", "services") for path in (ROOT / folder).rglob("*.py")
+    path for folder in ("blueprints", "services", "web") for path in (ROOT / folder).rglob("*.py")
 )
 
 
@@ -86,11 +86,11 @@ def where(pattern: str, paths=CODE) -> list[str]:
 
 
 def test_the_status_of_a_sent_form_is_decided_in_render_form_only():
-    assert where(r"422 if |status = 422") == ["services/forms.py"]
+    assert where(r"422 if |status = 422") == ["web/forms.py"]
 
 
 def test_an_admin_view_of_a_client_is_logged_through_log_admin_view_only():
-    assert where(r"(?<!def )\blog_client_viewed\(") == ["services/access.py"]
+    assert where(r"(?<!def )\blog_client_viewed\(") == ["web/access.py"]
 
 
 def test_template_filters_and_globals_are_registered_by_their_area_blueprint():
@@ -177,3 +177,124 @@ def test_a_form_sent_back_is_not_a_second_view_of_the_client(app, client, auth):
     assert client.post(url, data={"name": ""}).status_code == 422
     views = client_views(app)
     assert [(v.target_id, v.detail) for v in views] == [(client_id, "section=devices")]
+
+
+# ---------------------------------------------------------------- which layer imports which
+
+# What only a request has: a domain service that used one could not run from cron or a command.
+REQUEST_OBJECTS = {"request", "render_template", "flash", "redirect", "session", "g"}
+
+
+def imported(path: Path) -> list[tuple[str, str | None]]:
+    """``(module, name)`` of every import in ``path``, lazy ones inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.module, alias.name) for alias in node.names]
+    return found
+
+
+def blueprint_of(module: str) -> str | None:
+    """The area a dotted module name belongs to (``blueprints.admin.forms`` -> ``admin``)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "blueprints" and len(parts) > 1 else None
+
+
+def test_no_blueprint_imports_another_blueprint():
+    """What two areas share is a service (domain) or a web module (plumbing), never an area."""
+    crossing = []
+    for path in sorted((ROOT / "blueprints").rglob("*.py")):
+        parts = path.relative_to(ROOT).parts
+        own = parts[1] if len(parts) > 2 else None  # blueprints/__init__.py registers them all
+        if own is None:
+            continue
+        for module, name in imported(path):
+            target = blueprint_of(module) or (
+                name if module == "blueprints" and name != "register_blueprints" else None
+            )
+            if target and target != own:
+                crossing.append(f"{path.relative_to(ROOT)}: {module} {name or ''}".strip())
+    assert crossing == []
+
+
+def test_domain_services_never_touch_the_request():
+    """services/ runs from a request, cron or a command alike: the request is web/'s business."""
+    touching = [
+        f"{path.relative_to(ROOT)}: {module}.{name}"
+        if name
+        else f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        for module, name in imported(path)
+        if (module == "flask" and name in REQUEST_OBJECTS)
+        or module.split(".")[0] in {"web", "blueprints"}
+    ]
+    assert touching == []
+
+
+def test_the_web_layer_imports_no_area():
+    """An area plugs into web/ through ``app.extensions`` (see web/sessions.py PENDING_STEP)."""
+    importing = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "web").rglob("*.py"))
+        for module, _name in imported(path)
+        if module.split(".")[0] == "blueprints"
+    ]
+    assert importing == []
+
+
+def test_the_import_checks_see_what_they_look_for(tmp_path):
+    """The parser finds top-level and lazy imports alike (else the two tests above pass on air)."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from flask import request\n"
+        "import blueprints.auth.rules\n"
+        "def f():\n"
+        "    from blueprints.admin import forms\n"
+    )
+    assert imported(sample) == [
+        ("flask", "request"),
+        ("blueprints.auth.rules", None),
+        ("blueprints.admin", "forms"),
+    ]
+    assert [blueprint_of(module) for module, _ in imported(sample)] == [None, "auth", "admin"]
+
+
+# ---------------------------------------------------------------- one rule, one look-up
+
+
+def test_an_account_is_looked_up_by_address_in_one_place():
+    """``accounts.find_account``: trimmed, case-insensitive, the same for every caller."""
+    paths = CODE + sorted((ROOT / "commands").rglob("*.py"))
+    assert where(r"email_canonical ==", paths) == ["services/accounts.py"]
+
+
+def test_every_address_field_that_writes_an_account_checks_it_with_valid_email(app):
+    """One e-mail rule (web.forms.ValidEmail); the login and reset forms take anything typed."""
+    from wtforms import EmailField
+    from wtforms.validators import Email
+
+    from blueprints.admin.forms import NewAdminForm, NewClientForm
+    from blueprints.auth.forms import ChangeEmailForm, RegistrationForm
+    from web.forms import ValidEmail
+
+    with app.test_request_context():
+        for form_class in (NewClientForm, NewAdminForm, RegistrationForm, ChangeEmailForm):
+            fields = [field for field in form_class() if isinstance(field, EmailField)]
+            assert fields, form_class
+            for field in fields:
+                kinds = [type(v) for v in field.validators]
+                assert ValidEmail in kinds and Email not in kinds, (form_class, field.name)
+    assert where(r"validators import[^\n]*\bEmail\b|\bEmail\(") == []
+
+
+def test_every_link_sent_by_mail_is_signed_by_the_tokens_service():
+    """Invitations, resets, verifications: one mechanism (purpose, salt, lifetime, errors)."""
+    assert where(r"URLSafeTimedSerializer|TimestampSigner|itsdangerous") == ["services/tokens.py"]
+
+
+def test_the_client_invitation_lifetime_is_a_declared_setting():
+    import settings
+
+    assert settings.Defaults.INVITATION_MAX_AGE_DAYS == 7

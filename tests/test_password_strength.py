@@ -11,10 +11,10 @@ import html
 
 import pytest
 
-from blueprints.auth.rules import password_problems, strength_problem
 from models import db
 from models.user import User
 from services import accounts
+from services.account_rules import password_problems, strength_problem
 from services.invitations import invitation_token
 from tests.conftest import PASSWORD, make_user
 

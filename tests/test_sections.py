@@ -2,7 +2,7 @@
 
 Every page a visitor, a client and an admin can reach by following links (on the demo data,
 in French and in English) and every mail template is read; a section of
-``services.navigation.SECTIONS`` whose route is missing must not be named there.
+``web.navigation.SECTIONS`` whose route is missing must not be named there.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from jinja2 import ChainableUndefined
 
 from commands.demo import DEMO_PASSWORD, load_demo_data
-from services.navigation import SECTIONS, offered_sections_text, section_exists
+from web.navigation import SECTIONS, offered_sections_text, section_exists
 
 MAIL_TEMPLATES = sorted(
     p.name for p in (Path(__file__).parent.parent / "templates" / "mail").glob("[!_]*.*")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import render_template_string
 
-from services.navigation import menu_items
+from web.navigation import menu_items
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}

@@ -15,6 +15,7 @@ from services import totp
 from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import sent_mails
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, code_for, enrol, fresh_code
+from web.sessions import PENDING_SECOND_FACTOR, SECOND_FACTOR
 
 
 def actions(app, user_id=None):
@@ -215,7 +216,7 @@ def test_admin_required_ends_a_session_that_skipped_totp(app, client, totp_auth)
     totp_auth.create_admin()
     totp_auth.login()
     with client.session_transaction() as session:
-        session["second_factor"] = False  # a session opened some other way than the code step
+        session[SECOND_FACTOR] = False  # a session opened some other way than the code step
     response = client.get("/admin")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert client.get("/admin").status_code == 302  # and it stays logged out
@@ -472,8 +473,8 @@ def test_an_expired_second_factor_step_goes_back_to_the_login(app, client, totp_
     totp_auth.create_admin()
     password_step(client)
     with client.session_transaction() as session:
-        pending = session["totp_pending"]
+        pending = session[PENDING_SECOND_FACTOR]
         pending["at"] -= app.config["TOTP_PENDING_SECONDS"] + 1
-        session["totp_pending"] = pending  # a changed nested value is not saved by itself
+        session[PENDING_SECOND_FACTOR] = pending  # a changed nested value is not saved by itself
     page = client.get("/admin")
     assert page.headers["Location"].startswith("/auth/login?next=")

@@ -10,7 +10,7 @@ bp.add_app_template_filter(format_phone, "phone")  # a stored phone number as di
 
 from blueprints.account import demo, invitation, profile, routes  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402
-from services.dashboard import register_panel  # noqa: E402
+from web.dashboard import register_panel  # noqa: E402
 
 
 @bp.record_once

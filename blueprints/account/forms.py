@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from blueprints.auth.rules import PASSWORD_MAX_LENGTH, password_problems
-from services.forms import AppForm
+from services.account_rules import PASSWORD_MAX_LENGTH, password_problems
+from web.forms import AppForm
 
 
 class SetPasswordForm(AppForm):

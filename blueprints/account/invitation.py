@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 
 from blueprints.account import bp
 from blueprints.account.forms import SetPasswordForm
-from blueprints.auth.sessions import open_session
 from models import db
-from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request
 from services.invitations import accept_invitation as accept
 from services.invitations import user_from_invitation
+from web.forms import render_form
+from web.htmx import htmx_redirect, is_fragment_request
+from web.sessions import open_session
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -6,16 +6,16 @@ from flask import render_template, request
 from flask_login import current_user
 
 from blueprints.account import bp
-from services.access import client_required
-from services.forms import record_id
-from services.htmx import render_page_or_fragment
 from services.profile import (
     missing_by_section,
     profile_history,
     section_or_404,
     sections_for,
 )
-from services.profile_editor import SectionLinks, section_editor, section_view
+from web.access import client_required
+from web.forms import record_id
+from web.htmx import render_page_or_fragment
+from web.profile_editor import SectionLinks, section_editor, section_view
 
 LINKS = SectionLinks("account.profile", "account.show_section", "account.edit_section")
 

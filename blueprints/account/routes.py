@@ -6,8 +6,8 @@ from flask import render_template
 from flask_login import current_user
 
 from blueprints.account import bp
-from services.access import client_required
-from services.dashboard import panels_for
+from web.access import client_required
+from web.dashboard import panels_for
 
 
 @bp.get("")

@@ -6,7 +6,7 @@ from flask.blueprints import BlueprintSetupState
 bp = Blueprint("admin", __name__)
 
 from blueprints.admin import activity, clients, routes, users  # noqa: E402,F401
-from services.dashboard import register_panel  # noqa: E402
+from web.dashboard import register_panel  # noqa: E402
 
 
 @bp.record_once

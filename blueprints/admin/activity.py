@@ -17,10 +17,11 @@ from blueprints.admin.forms import ActivityFilterForm
 from models import MAX_ID, db
 from models.activity import ActivityLog
 from models.user import User
-from services.access import admin_required
+from services import accounts
 from services.activity import log_activity
 from services.activity_seal import MAX_SEAL_LAG, seal_lag
-from services.htmx import render_page_or_fragment
+from web.access import admin_required
+from web.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -96,9 +97,8 @@ def person_ids(person: str) -> list[int]:
     """Account ids meant by ``person``: an id as typed, or the account of an e-mail address."""
     if person.isascii() and person.isdigit():  # "²" is a digit too, but not a number
         return [int(person)] if int(person) <= MAX_ID else []
-    return list(
-        db.session.scalars(sa.select(User.id).where(User.email_canonical == person.lower()))
-    )
+    account = accounts.find_account(person)
+    return [account.id] if account is not None else []
 
 
 def filtered_query(filters: ActivityFilter):

@@ -9,20 +9,17 @@ from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import NewClientForm
-from blueprints.auth.rules import normalize_email
 from models import db
 from models.client import Client
-from models.user import ROLE_CLIENT, User
-from services.access import admin_required, log_admin_view
-from services.accounts import canonical
-from services.activity import log_activity
+from models.user import User
 from services.client_search import search_clients
-from services.dashboard import panels_for
-from services.forms import record_id, render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
-from services.invitations import send_invitation
+from services.invitations import create_client_on_behalf, send_invitation
 from services.profile import section_or_404, sections_for
-from services.profile_editor import SectionLinks, section_editor, section_view
+from web.access import admin_required, log_admin_view
+from web.dashboard import panels_for
+from web.forms import record_id, render_form
+from web.htmx import htmx_redirect, render_page_or_fragment
+from web.profile_editor import SectionLinks, section_editor, section_view
 
 
 def clients_panel(**_context):
@@ -34,25 +31,6 @@ def clients_panel(**_context):
         ).outerjoin(Client.user)
     ).one()
     return {"total": total, "pending": pending}
-
-
-def create_client_on_behalf(form: NewClientForm) -> Client:
-    """The account (no password, address unverified) and client file, and the invitation mail."""
-    email = normalize_email(form.email.data)
-    user = User(email=email, email_canonical=canonical(email), role=ROLE_CLIENT)
-    client = Client(
-        user=user,
-        category=form.category.data,
-        last_name=form.last_name.data.strip(),
-        first_name=form.first_name.data.strip(),
-        company_name=(form.company_name.data or "").strip() or None,
-        country="FR",
-    )
-    db.session.add(client)
-    db.session.flush()
-    log_activity("admin.client_created", target=client)
-    send_invitation(user)
-    return client
 
 
 @bp.get("/clients")
@@ -78,7 +56,13 @@ def new_client():
     """Create a client on their behalf; they get an invitation to choose a password."""
     form = NewClientForm()
     if form.validate_on_submit():
-        client = create_client_on_behalf(form)
+        client = create_client_on_behalf(
+            form.email.data,
+            category=form.category.data,
+            last_name=form.last_name.data,
+            first_name=form.first_name.data,
+            company_name=form.company_name.data,
+        )
         db.session.commit()
         flash(_("Client créé : une invitation a été envoyée à %(email)s.", email=client.user.email))
         return htmx_redirect(url_for(".client", client_id=client.id))

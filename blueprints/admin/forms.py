@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
-    Email,
     Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 
-from blueprints.auth.rules import email_problem
-from models import MAX_ID, db
+from models import MAX_ID
 from models.client import CATEGORY_INDIVIDUAL
-from models.user import User
 from services import accounts
-from services.forms import AppForm, CleanForm
 from services.profile import FIELD_LABELS
-from services.profile_forms import category_choices
+from web.forms import AppForm, CleanForm, ValidEmail
+from web.profile_forms import category_choices
 
 
 class NewClientForm(CleanForm):
@@ -36,8 +32,8 @@ class NewClientForm(CleanForm):
         _l("Adresse e-mail"),
         [
             DataRequired(_l("Saisissez l'adresse e-mail du client.")),
-            Email(_l("Cette adresse e-mail n'est pas valide.")),
             Length(max=254),
+            ValidEmail(),
         ],
     )
     last_name = StringField(
@@ -50,10 +46,7 @@ class NewClientForm(CleanForm):
     company_name = StringField(FIELD_LABELS["company_name"], [Length(max=200)])
 
     def validate_email(self, field):
-        exists = db.session.scalar(
-            sa.select(User.id).where(User.email_canonical == accounts.canonical(field.data))
-        )
-        if exists:
+        if accounts.find_account(field.data) is not None:
             raise ValidationError(_("Un compte existe déjà avec cette adresse e-mail."))
 
     def validate_company_name(self, field):
@@ -64,13 +57,14 @@ class NewClientForm(CleanForm):
 class NewAdminForm(AppForm):
     email = EmailField(
         _l("Adresse e-mail du nouvel administrateur"),
-        validators=[DataRequired(_l("Saisissez une adresse e-mail.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Saisissez une adresse e-mail.")),
+            Length(max=254),
+            ValidEmail(),
+        ],
     )
 
     def validate_email(self, field):
-        problem = email_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
         if accounts.find_account(field.data) is not None:
             raise ValidationError(_l("Un compte existe déjà pour cette adresse."))
 

@@ -6,8 +6,8 @@ from flask import render_template
 from flask_login import current_user
 
 from blueprints.admin import bp
-from services.access import admin_required
-from services.dashboard import panels_for
+from web.access import admin_required
+from web.dashboard import panels_for
 
 
 @bp.get("")

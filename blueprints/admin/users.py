@@ -10,14 +10,14 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.admin import bp
 from blueprints.admin.forms import NewAdminForm
-from blueprints.auth.rules import normalize_email
 from models import db
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, login_guard, totp
-from services.access import admin_required
-from services.forms import EmptyForm, record_id, render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
+from services.account_rules import normalize_email
+from web.access import admin_required
+from web.forms import EmptyForm, record_id, render_form
+from web.htmx import htmx_redirect, render_page_or_fragment
 
 ROLES = (ROLE_CLIENT, ROLE_ADMIN)
 MAX_QUERY = 100

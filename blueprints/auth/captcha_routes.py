@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 
 from blueprints.auth import bp
-from services import captcha
+from web import captcha
 
 
 @bp.get("/captcha/challenge")

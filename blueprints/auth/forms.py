@@ -5,9 +5,9 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from blueprints.auth.rules import email_problem, password_problems
 from models.client import CATEGORIES
-from services.forms import AppForm
+from services.account_rules import password_problems
+from web.forms import AppForm, ValidEmail
 
 CATEGORY_LABELS = {
     "particulier": _l("Particulier"),
@@ -16,15 +16,6 @@ CATEGORY_LABELS = {
 }
 # Long enough to reach the rule's own "at most 128 characters" message.
 PASSWORD_FIELD_MAX = 1024
-
-
-class ValidEmail:
-    """An address that ``email-validator`` accepts, without any network look-up."""
-
-    def __call__(self, form, field):
-        problem = email_problem(field.data or "")
-        if problem:
-            raise ValidationError(problem)
 
 
 class PolicyPassword:

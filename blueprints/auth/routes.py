@@ -18,21 +18,21 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
 )
 from blueprints.auth.history import recent_logins
-from blueprints.auth.rules import normalize_email, password_problems
-from blueprints.auth.sessions import open_session, renew_session
 from blueprints.auth.two_factor import needs_second_factor, start_second_factor
 from models import db
 from models.user import User
 from services import accounts, login_guard
+from services.account_rules import normalize_email, password_problems
 from services.activity import log_activity
-from services.captcha import verify_captcha
-from services.extensions import client_ip
-from services.forms import render_form
-from services.htmx import htmx_redirect, render_page_or_fragment
 from services.passwords import verify_password
-from services.security import safe_redirect_target
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary
+from web.captcha import verify_captcha
+from web.extensions import client_ip
+from web.forms import render_form
+from web.htmx import htmx_redirect, render_page_or_fragment
+from web.security import safe_redirect_target
+from web.sessions import open_session, renew_session
 
 
 def landing_url(user: User) -> str:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from services.forms import AppForm
+from web.forms import AppForm
 
 
 class CodeForm(AppForm):

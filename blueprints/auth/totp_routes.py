@@ -22,13 +22,9 @@ from blueprints.auth.two_factor import (
 )
 from models import db
 from models.user import User
-from services.access import client_required
 from services.activity import log_activity
 from services.crypto import decrypt, encrypt
-from services.forms import render_form
-from services.htmx import htmx_redirect
 from services.passwords import verify_password
-from services.security import safe_redirect_target
 from services.totp import (
     OK,
     RECOVERY,
@@ -47,6 +43,11 @@ from services.totp import (
     remaining_recovery_codes,
     two_factor_summary,
 )
+from web.access import client_required
+from web.forms import render_form
+from web.htmx import htmx_redirect
+from web.security import safe_redirect_target
+from web.sessions import SECOND_FACTOR
 
 # Session keys. The secret and the codes are encrypted there: the cookie is signed, not secret.
 NEW_SECRET_KEY = "totp_new_secret"  # noqa: S105 - the name of a session key
@@ -207,7 +208,7 @@ def totp_enroll():
             if pending:
                 after = finish_second_factor(user)
             else:
-                session["second_factor"] = True
+                session[SECOND_FACTOR] = True
                 after = settings_url()
             response = _show_new_codes(codes, after)
             db.session.commit()

@@ -16,15 +16,14 @@ import sqlalchemy as sa
 from flask import current_app, session, url_for
 from flask_login import user_logged_in
 
-from blueprints.auth.sessions import fresh_session, open_session
 from models import db, utcnow
 from models.activity import ActivityLog
 from models.user import User
-from services.htmx import htmx_redirect
-from services.security import safe_redirect_target
 from services.totp import TOTP_FAILED, TOTP_REPLAYED, has_totp
+from web.htmx import htmx_redirect
+from web.security import safe_redirect_target
+from web.sessions import PENDING_SECOND_FACTOR, fresh_session, open_session
 
-PENDING_KEY = "totp_pending"
 AUTH_AT_KEY = "auth_at"  # when this session last proved the password (login or confirmation)
 
 
@@ -36,7 +35,7 @@ def needs_second_factor(user: User) -> bool:
 def start_second_factor(user: User, next_url: str | None):
     """The response that sends ``user`` to the code (or enrolment) step, not yet logged in."""
     fresh_session()
-    session[PENDING_KEY] = {
+    session[PENDING_SECOND_FACTOR] = {
         "user_id": user.id,
         "version": user.session_version,
         "next": next_url,
@@ -54,7 +53,7 @@ def pending_step_url() -> str | None:
 
 
 def _pending() -> dict | None:
-    pending = session.get(PENDING_KEY)
+    pending = session.get(PENDING_SECOND_FACTOR)
     if not isinstance(pending, dict):
         return None
     age = time.time() - pending.get("at", 0)
@@ -75,17 +74,17 @@ def pending_user() -> User | None:
 
 
 def pending_started_at() -> float:
-    return float(session[PENDING_KEY]["at"])
+    return float(session[PENDING_SECOND_FACTOR]["at"])
 
 
 def abandon_second_factor() -> None:
     """Forget the pending login: the password must be given again."""
-    session.pop(PENDING_KEY, None)
+    session.pop(PENDING_SECOND_FACTOR, None)
 
 
 def finish_second_factor(user: User) -> str:
     """Open the session of the pending ``user`` (second factor passed); returns where to go."""
-    pending = session.get(PENDING_KEY) or {}
+    pending = session.get(PENDING_SECOND_FACTOR) or {}
     open_session(user, second_factor=True)
     landing = url_for("admin.home" if user.is_admin else "account.dashboard")
     # Checked when the password was given; checked again so that no path skips the check.

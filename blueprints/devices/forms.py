@@ -23,7 +23,7 @@ from models.device import (
     PRODUCT_MAX,
     SERIAL_MAX,
 )
-from services.forms import CleanForm, PlausibleDate
+from web.forms import CleanForm, PlausibleDate
 
 NO_DEVICE = 0
 

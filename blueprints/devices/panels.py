@@ -8,7 +8,7 @@ from flask_login import current_user
 from blueprints.devices.rules import clients_may_add_devices
 from models import db
 from models.device import Device, Licence
-from services import dashboard
+from web import dashboard
 
 
 def _counts_statement() -> sa.Select:

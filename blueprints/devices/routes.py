@@ -22,7 +22,6 @@ from blueprints.devices.rules import (
     client_licences_query,
     client_may_change,
     clients_may_add_devices,
-    device_choices,
     device_of_client_or_404,
     licence_key,
     licence_of_client_or_404,
@@ -33,10 +32,11 @@ from blueprints.devices.rules import (
 from models import db
 from models.client import Client
 from models.device import Device, Licence
-from services.access import admin_required, client_required, log_admin_view
 from services.activity import log_activity
-from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request
+from services.client_devices import device_choices
+from web.access import admin_required, client_required, log_admin_view
+from web.forms import render_form
+from web.htmx import htmx_redirect, is_fragment_request
 
 FORM_METHODS = ["GET", "POST"]
 SECTION = "devices"

@@ -114,13 +114,3 @@ def licence_of_client_or_404(licence_id: int, client_id: int) -> Licence:
     if licence is None:
         abort(404)
     return licence
-
-
-def device_choices(client_id: int) -> list[tuple[int, str]]:
-    """The devices of ``client_id`` as (id, label) pairs for a select."""
-    rows = db.session.execute(
-        sa.select(Device.id, Device.name, Device.model)
-        .where(Device.client_id == client_id)
-        .order_by(Device.name, Device.id)
-    )
-    return [(row.id, f"{row.name} ({row.model})" if row.model else row.name) for row in rows]

@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
-from services.htmx import is_fragment_request
-from services.limits import retry_after_seconds
+from web.htmx import is_fragment_request
+from web.limits import retry_after_seconds
 
 bp = Blueprint("errors", __name__)
 

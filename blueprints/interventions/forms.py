@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.interventions.rules import format_duration, parse_duration
 from models.intervention import DESCRIPTION_MAX, KINDS, REPORT_MAX, STATUSES
-from services.forms import AppForm, CleanForm, PlausibleDate
+from web.forms import AppForm, CleanForm, PlausibleDate
 
 NO_TECHNICIAN = 0
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]

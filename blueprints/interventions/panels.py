@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from blueprints.interventions.rules import admin_today, recent_interventions
-from services import dashboard
+from web import dashboard
 
 RECENT = 3
 

@@ -11,7 +11,6 @@ from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.devices.rules import device_choices
 from blueprints.interventions import bp
 from blueprints.interventions.forms import NO_TECHNICIAN, InterventionForm, StatusForm
 from blueprints.interventions.rules import (
@@ -33,11 +32,12 @@ from models.client import Client
 from models.device import Device
 from models.intervention import STATUSES, Intervention
 from models.user import ROLE_ADMIN, User
-from services.access import admin_required, client_required, log_admin_view
 from services.activity import log_activity
-from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
+from services.client_devices import device_choices
 from services.sanitize import sanitize_html
+from web.access import admin_required, client_required, log_admin_view
+from web.forms import render_form
+from web.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 
 
 def _page_size() -> int:

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from blueprints.public import bp
 from models import db
-from services.security import public_page, safe_redirect_target
+from web.security import public_page, safe_redirect_target
 
 
 @bp.get("/")

@@ -1,7 +1,7 @@
 """The forms of the profile sections, one per section, and the one to edit a section.
 
 Request plumbing shared by the client space and the administration (their views call
-:func:`services.profile_editor.section_editor`); the sections and their rules are in
+:func:`web.profile_editor.section_editor`); the sections and their rules are in
 :mod:`services.profile`, which knows nothing of forms.
 """
 
@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from models.client import Client
 from services import client_fields
 from services.client_fields import FieldError
-from services.forms import CleanForm
 from services.profile import CATEGORY_LABELS, FIELD_LABELS, Section
+from web.forms import CleanForm
 
 
 def category_choices() -> list[SelectChoice]:

@@ -25,12 +25,10 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
-from services.extensions import client_ip
+from web.extensions import client_ip
+from web.sessions import PENDING_SECOND_FACTOR
 
 LIMITER = "espace_client_limiter"  # app.extensions[LIMITER]: the app's Limiter
-
-# Session key of a pending second-factor step (see blueprints/auth/two_factor.py).
-PENDING_SECOND_FACTOR_KEY = "totp_pending"
 
 
 def account_key() -> str:
@@ -56,7 +54,7 @@ def account_source_key() -> str:
 
 def session_user_key() -> str:
     """The user of the session (pending second factor, or logged in)."""
-    pending = session.get(PENDING_SECOND_FACTOR_KEY)
+    pending = session.get(PENDING_SECOND_FACTOR)
     if isinstance(pending, dict) and pending.get("user_id"):
         return f"user:{pending['user_id']}"
     logged_in = session.get("_user_id")
@@ -151,7 +149,7 @@ def attach_limits(app: Flask, limits=None) -> list[str]:
     if missing:
         raise UnknownEndpointError(
             f"Abuse limits name endpoints the app does not have: {', '.join(missing)} "
-            "(renamed or removed view? update services/limits.py LIMITS)"
+            "(renamed or removed view? update web/limits.py LIMITS)"
         )
     attached = []
     for spec in limits:

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import db, utcnow
 from models.captcha import SpentCaptchaChallenge
-from services.security import allow_in_csp
+from web.security import allow_in_csp
 
 CONSENT_SESSION_KEY = "captcha_consent"
 CONSENT_ACCEPT = "accept"

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 
 from models import db
 from models.client import Client
-from services.forms import render_form
-from services.htmx import htmx_redirect, is_fragment_request
 from services.profile import Section, save_section
-from services.profile_forms import section_form
+from web.forms import render_form
+from web.htmx import htmx_redirect, is_fragment_request
+from web.profile_forms import section_form
 
 SECTION_TEMPLATE = "account/_profile_section.html"
 

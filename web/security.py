@@ -5,11 +5,13 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request
+from flask import Flask, Response, current_app, g, has_request_context, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from services import activity
 
 BASE_CSP = {
     "default-src": ["'self'"],
@@ -203,8 +205,16 @@ def _set_headers(response):
     return response
 
 
+def request_origin() -> tuple[str | None, str]:
+    """The visitor's address (after the proxy fix) and user agent, for the activity log."""
+    if not has_request_context():
+        return None, ""
+    return request.remote_addr, request.headers.get("User-Agent", "")
+
+
 def init_app(app: Flask) -> None:
     """Install the proxy fix, the host check, the HTTPS redirect and the response headers."""
+    app.extensions[activity.ORIGIN] = request_origin
     config = app.config
     if config["PROXY_FIX_X_FOR"] or config["PROXY_FIX_X_PROTO"] or config["PROXY_FIX_X_HOST"]:
         app.wsgi_app = ProxyFix(

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import weakref
-from datetime import datetime
-from functools import lru_cache
 
 from babel import support
 from flask import current_app, has_request_context, request, session
 from flask_babel import (
     format_currency,
-    format_date,
-    format_datetime,
     get_locale,
-    get_timezone,
     get_translations,
 )
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
+
+from services.dates import format_when
 
 
 def select_locale() -> str:
@@ -111,44 +108,6 @@ def _template_i18n() -> dict:
         "gettext": callables["gettext"],
         "ngettext": callables["ngettext"],
     }
-
-
-@lru_cache(maxsize=4096)
-def _formatted(formatter, value, fmt: str, locale, tzinfo) -> str:
-    """``formatter(value, fmt)`` as written in ``locale`` and ``tzinfo``, the request's own.
-
-    Formatting a date through Babel is slow and a page shows the same dates on every visit;
-    ``locale`` and ``tzinfo`` are what ``formatter`` reads from the request, so the result
-    depends on nothing else than the key.
-    """
-    return formatter(value, fmt)
-
-
-# One format per kind of place, the same pattern in every language (month names translated):
-# a list is scanned (short month), a detail is read (full month, weekday for an appointment).
-DATE_FORMATS = {"list": "d MMM y", "detail": "d MMMM y", "birth": "d MMMM y"}
-# The activity log ("log") keeps the seconds: events of one minute are told apart there.
-DATETIME_FORMATS = {
-    "list": "d MMM y, HH:mm",
-    "detail": "EEEE d MMMM y, HH:mm",
-    "log": "d MMM y, HH:mm:ss",
-}
-
-
-def format_when(value, kind: str = "list") -> str:
-    """``value`` (a date or a UTC datetime) as shown in a place of ``kind``, in Paris time.
-
-    Kinds: ``list``, ``detail`` (dates and datetimes), ``birth`` (dates), ``log`` (datetimes
-    of the activity log). An unknown kind is
-    an error: a template cannot bring its own pattern.
-    """
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        return _formatted(
-            format_datetime, value, DATETIME_FORMATS[kind], get_locale(), get_timezone()
-        )
-    return _formatted(format_date, value, DATE_FORMATS[kind], get_locale(), get_timezone())
 
 
 def register_filters(app) -> None:

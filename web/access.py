@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, logout_user
 
 from models import db
 from services.activity import log_client_viewed
-from services.extensions import login_manager
+from web.extensions import login_manager
+from web.sessions import SECOND_FACTOR
 
 
 def admin_required(view):
@@ -24,7 +25,7 @@ def admin_required(view):
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
             abort(404)
-        if not session.get("second_factor"):
+        if not session.get(SECOND_FACTOR):
             logout_user()
             session.clear()
             return login_manager.unauthorized()

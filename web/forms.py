@@ -21,7 +21,8 @@ from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import MAX_ID
-from services.htmx import render_page_or_fragment
+from services.account_rules import email_problem
+from web.htmx import render_page_or_fragment
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -145,6 +146,20 @@ class PlausibleDate:
             )
 
 
+class ValidEmail:
+    """The one e-mail rule of every form that takes an address to write to.
+
+    An address ``email-validator`` accepts, without any network look-up
+    (:func:`services.account_rules.email_problem`); the login and "forgotten password" forms take
+    anything, so as to say nothing about which addresses have an account.
+    """
+
+    def __call__(self, form, field):
+        problem = email_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
 def record_id(text: str) -> int:
     """An id from a query string (``request.args.get("after", type=record_id)``).
 
@@ -161,7 +176,7 @@ def render_form(template: str, form, fragment: str | None = None, **context):
 
     A sent form that comes back has errors, and htmx swaps a 422 in (``responseHandling`` in
     base.html), so they show in place. With ``fragment``, an htmx fragment request gets that
-    partial instead of the page (see :func:`services.htmx.render_page_or_fragment`).
+    partial instead of the page (see :func:`web.htmx.render_page_or_fragment`).
     """
     status = 422 if form.is_submitted() else 200
     if fragment is not None:

@@ -1,4 +1,4 @@
-"""The rules of accounts, as the privacy policy states them, in small functions."""
+"""The rules of accounts (password, e-mail address), as the privacy policy states them."""
 
 from __future__ import annotations
 
