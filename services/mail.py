@@ -37,7 +37,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import (
+    before_render_template,
+    current_app,
+    has_request_context,
+    template_rendered,
+    url_for,
+)
 from flask_babel import force_locale
 
 from models import db
@@ -88,9 +94,17 @@ def render_mail_body(name: str, context: dict) -> str:
     Not ``render_template``: a mail is written by a request, a cron job or a command alike, and
     nothing in it may depend on the request being served.
     """
+    app = current_app._get_current_object()
     context = dict(context)
-    current_app.update_template_context(context)
-    return current_app.jinja_env.get_template(name).render(context)
+    app.update_template_context(context)
+    template = app.jinja_env.get_template(name)
+    # The signals Flask's own rendering sends: tests and extensions listening to them see mails.
+    before_render_template.send(
+        app, _async_wrapper=app.ensure_sync, template=template, context=context
+    )
+    body = template.render(context)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    return body
 
 
 def send_mail(to: str, template: str, subject: str, locale: str | None = None, **context):
