@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.errors import bp as errors_bp
     from blueprints.interventions import bp as interventions_bp
     from blueprints.public import bp as public_bp
+    from blueprints.tickets import bp as tickets_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(public_bp)
@@ -20,3 +21,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(devices_bp)  # its URLs under /account/ and /admin/clients/
     app.register_blueprint(interventions_bp)  # its URLs under /account/ and /admin/
+    app.register_blueprint(tickets_bp)  # its URLs under /tickets and /admin/tickets

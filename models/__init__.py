@@ -113,11 +113,13 @@ from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search_index import ClientSearchTerm  # noqa: E402
+from models.data_rights import DataRightsRequest  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
 from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
+from models.ticket import SavedReply, Ticket, TicketAttachment, TicketMessage  # noqa: E402
 from models.user import User  # noqa: E402
 
 __all__ = [
@@ -126,6 +128,7 @@ __all__ = [
     "Base",
     "Client",
     "ClientSearchTerm",
+    "DataRightsRequest",
     "Device",
     "Intervention",
     "InterventionEvent",
@@ -133,7 +136,11 @@ __all__ = [
     "LoginFailure",
     "OutboxMail",
     "RecoveryCode",
+    "SavedReply",
     "SpentCaptchaChallenge",
+    "Ticket",
+    "TicketAttachment",
+    "TicketMessage",
     "User",
     "db",
     "encrypted_info",

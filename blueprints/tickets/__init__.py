@@ -1,0 +1,24 @@
+"""Support tickets: the incident form with its "Sujet", conversations, attachments, the admin queue.
+
+The client's pages are under /tickets, the admins' under /admin/tickets. A ticket whose "Sujet"
+is a personal-data subject also opens a data-rights request (``services.data_rights``).
+"""
+
+from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from blueprints.tickets.rules import event_text
+
+bp = Blueprint("tickets", __name__)
+# An event of a conversation (status change, assignment) in the reader's language.
+bp.add_app_template_filter(event_text, "ticket_event")
+
+from blueprints.tickets import admin_routes, attachments, demo, panels, routes  # noqa: E402,F401
+from commands.demo import register_demo_step  # noqa: E402
+
+
+@bp.record_once
+def _plug_into_the_app(state: BlueprintSetupState) -> None:
+    """On the app that registers the area: its dashboard panels and its demo data."""
+    panels.register_panels(state.app)
+    register_demo_step(state.app, demo.add_demo_tickets)

@@ -1,0 +1,1 @@
+"""admin_routes of the tickets area (to be written)."""

@@ -1,0 +1,1 @@
+"""attachments of the tickets area (to be written)."""

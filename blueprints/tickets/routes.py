@@ -1,0 +1,1 @@
+"""routes of the tickets area (to be written)."""

@@ -1,0 +1,60 @@
+"""Data-protection rights requests: when they are due, and opening one (no request objects here)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from models import db, utcnow
+from models.data_rights import KINDS, OPEN_STATUSES, DataRightsRequest
+
+
+def legal_deadline(received: date | datetime) -> date:
+    """The day the answer is due: one month after receipt (GDPR art. 12.3).
+
+    The same day of the next month; when that month is shorter, its last day (31 January gives
+    28 or 29 February).
+    """
+    day = received.date() if isinstance(received, datetime) else received
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def open_request_of(client_id: int, kind: str) -> DataRightsRequest | None:
+    """The client's request of ``kind`` still being handled, if any."""
+    return db.session.scalar(
+        sa.select(DataRightsRequest)
+        .where(
+            DataRightsRequest.client_id == client_id,
+            DataRightsRequest.kind == kind,
+            DataRightsRequest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(DataRightsRequest.id)
+        .limit(1)
+    )
+
+
+def open_request(client_id: int, kind: str, *, ticket_id: int | None = None) -> DataRightsRequest:
+    """Record a request of ``kind`` received now, with its legal deadline; the caller commits.
+
+    A second request of the same kind while one is open is the same request: it is returned
+    unchanged, so that the deadline runs from the first receipt.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown data-rights request kind {kind!r}")
+    existing = open_request_of(client_id, kind)
+    if existing is not None:
+        return existing
+    received = utcnow()
+    request = DataRightsRequest(
+        client_id=client_id,
+        kind=kind,
+        received_at=received,
+        deadline=legal_deadline(received),
+        ticket_id=ticket_id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
