@@ -65,6 +65,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# MariaDB's DATETIME keeps whole seconds; times compared to tell what is unread need better.
+PreciseDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
 # Encrypted columns (``*_encrypted``, tokens of ``services.crypto``) are sized from the longest
 # clear value they may hold, counted in 4-byte characters (UTF-8's widest: emoji), so that no
 # allowed value can overflow them on MariaDB. Their ``info`` keeps that length for the tests.

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import Base, not_personal, personal, utcnow
+from models import Base, PreciseDateTime, not_personal, personal, utcnow
 
 _exchange = personal("communication", "client_relationship")
 
@@ -109,11 +109,17 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, info=not_personal()
     )
-    last_message_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
-    last_client_message_at: Mapped[datetime | None] = mapped_column(info=not_personal())
-    last_staff_message_at: Mapped[datetime | None] = mapped_column(info=not_personal())
-    client_seen_at: Mapped[datetime | None] = mapped_column(info=not_personal())
-    staff_seen_at: Mapped[datetime | None] = mapped_column(info=not_personal())
+    last_message_at: Mapped[datetime] = mapped_column(
+        PreciseDateTime, default=utcnow, info=not_personal()
+    )
+    last_client_message_at: Mapped[datetime | None] = mapped_column(
+        PreciseDateTime, info=not_personal()
+    )
+    last_staff_message_at: Mapped[datetime | None] = mapped_column(
+        PreciseDateTime, info=not_personal()
+    )
+    client_seen_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, info=not_personal())
+    staff_seen_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, info=not_personal())
     closed_at: Mapped[datetime | None] = mapped_column(info=not_personal())
 
     client = relationship("Client")

@@ -7,6 +7,7 @@ Create Date: 2026-12-03 06:41:46.841245
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 
 # revision identifiers, used by Alembic.
@@ -41,11 +42,11 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('last_message_at', sa.DateTime(), nullable=False),
-    sa.Column('last_client_message_at', sa.DateTime(), nullable=True),
-    sa.Column('last_staff_message_at', sa.DateTime(), nullable=True),
-    sa.Column('client_seen_at', sa.DateTime(), nullable=True),
-    sa.Column('staff_seen_at', sa.DateTime(), nullable=True),
+    sa.Column('last_message_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb'), nullable=False),
+    sa.Column('last_client_message_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb'), nullable=True),
+    sa.Column('last_staff_message_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb'), nullable=True),
+    sa.Column('client_seen_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb'), nullable=True),
+    sa.Column('staff_seen_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb'), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], name=op.f('fk_ticket_assignee_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_ticket_client_id_client'), ondelete='CASCADE'),
