@@ -15,7 +15,7 @@ def sanitize_html(value: str | None) -> str | None:
     """``value`` with every tag, attribute and link scheme outside the allow-list removed.
 
     Text stays text (``<`` becomes ``&lt;``); disallowed tags are stripped, their content kept.
-    Links open no window and carry ``rel="nofollow noopener"``.
+    Links open no window and carry ``rel="nofollow noopener noreferrer"``.
     """
     if value is None:
         return None
@@ -32,5 +32,5 @@ def sanitize_html(value: str | None) -> str | None:
 
 def _nofollow(attrs, new=False):
     if (None, "href") in attrs:
-        attrs[(None, "rel")] = "nofollow noopener"
+        attrs[(None, "rel")] = "nofollow noopener noreferrer"
     return attrs

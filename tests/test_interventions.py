@@ -142,7 +142,7 @@ def test_last_activity_date_is_the_latest_end_of_a_finished_intervention(app, au
         ("2 < 3", "2 &lt; 3"),
         (
             '<a href="https://emp.fr">site</a>',
-            '<a href="https://emp.fr" rel="nofollow noopener">site</a>',
+            '<a href="https://emp.fr" rel="nofollow noopener noreferrer">site</a>',
         ),
     ],
 )

@@ -61,12 +61,21 @@ SECTIONS = [
             "protégés par chiffrement."
         ),
     ),
-    # Not there yet: named here so that a text naming them fails its test until they land.
     Section(
         "tickets",
         "tickets.account_tickets",
         words=("ticket", "demande d'assistance", "demandes d'assistance", "support request"),
+        menu_label=_l("Mes tickets"),
+        admin_endpoint="tickets.admin_queue",
+        admin_label=_l("Tickets"),
+        phrase=_l("vos demandes d'assistance"),
+        title=_l("Tickets"),
+        summary=_l(
+            "Signalez une panne ou posez une question : suivez la réponse de nos techniciens, "
+            "échangez avec eux et joignez vos fichiers."
+        ),
     ),
+    # Not there yet: named here so that a text naming them fails its test until they land.
     Section("contracts", "contracts.account_contracts", words=("contrat", "contract")),
     Section(
         "invoices", "invoices.account_invoices", words=("facture", "invoice", "paiement", "payment")
@@ -77,6 +86,11 @@ SECTIONS = [
 def section_exists(section: Section) -> bool:
     """True when the section's client page is a route of this application."""
     return section.endpoint in current_app.view_functions
+
+
+def route_exists(endpoint: str) -> bool:
+    """True when ``endpoint`` is a route of this application (a link to it may be shown)."""
+    return endpoint in current_app.view_functions
 
 
 def offered_sections() -> list[Section]:
@@ -154,5 +168,6 @@ def init_app(app) -> None:
             "menu_items": menu_items,
             "offered_sections": offered_sections,
             "offered_sections_text": offered_sections_text,
+            "route_exists": route_exists,
         }
     )
