@@ -58,3 +58,13 @@ def open_request(client_id: int, kind: str, *, ticket_id: int | None = None) -> 
     db.session.add(request)
     db.session.flush()
     return request
+
+
+def request_of_ticket(ticket_id: int) -> DataRightsRequest | None:
+    """The data-rights request that ticket ``ticket_id`` opened, if any."""
+    return db.session.scalar(
+        sa.select(DataRightsRequest)
+        .where(DataRightsRequest.ticket_id == ticket_id)
+        .order_by(DataRightsRequest.id)
+        .limit(1)
+    )

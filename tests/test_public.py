@@ -41,12 +41,13 @@ def test_footer_links_to_privacy_and_legal_pages(client):
     assert "18 caractères" in privacy
 
 
-def test_privacy_page_says_how_to_ask_for_erasure_today(client):
-    """No ticket form yet: the request goes by e-mail to the company's address."""
+def test_privacy_page_sends_erasure_requests_to_the_ticket_form(client):
+    """The policy's way: the "Sujet" field of the ticket form; e-mail for whoever cannot log in."""
     privacy = client.get("/confidentialite").get_data(as_text=True)
-    assert "Pour supprimer votre Espace Client, écrivez-nous" in privacy
+    assert 'href="/tickets/new?subject=erasure"' in privacy
+    assert "Suppression de mon espace client" in privacy
+    assert "Autre demande sur mes données personnelles" in privacy
     assert 'href="mailto:contact@empcomputer-assistanceinformatique.com"' in privacy
-    assert "ouvrez un ticket" not in privacy
 
 
 def test_health_ok_reveals_nothing(client):

@@ -68,7 +68,7 @@ from models.ticket import (
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.client_devices import device_choices
-from services.data_rights import open_request
+from services.data_rights import open_request, request_of_ticket
 from services.dates import format_when
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
@@ -349,6 +349,7 @@ def _page_context(ticket: Ticket, side: Side, reply_form=None) -> dict:
         "staff_names": _staff_names(messages),
         "reply_form": reply_form or _reply_form(side),
         "reply_problem": reply_problem(ticket, by_staff=side.by_admin),
+        "data_rights_request": request_of_ticket(ticket.id),
     }
     if side.by_admin:
         status_form = StatusForm(formdata=None, status=ticket.status)

@@ -397,3 +397,20 @@ def test_a_client_never_sees_internal_notes(app, client, auth, me):
         add_message(ticket, author=admin, body="Client difficile", from_staff=True, kind="note")
         db.session.commit()
     assert "Client difficile" not in client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+
+
+def test_a_device_page_offers_a_ticket_about_that_device(app, client, me):
+    device_id = add_device(app, me, name="PC du salon")
+    html = client.get(f"/account/devices/{device_id}").get_data(as_text=True)
+    assert f'href="/tickets/new?device={device_id}"' in html
+
+
+def test_the_ticket_of_a_request_shows_its_deadline_to_the_client(app, client, me):
+    data = new_ticket_form(client, subject="personal_data", data_rights_kind="access")
+    location = client.post("/tickets/new", data=data).headers["Location"]
+    with app.app_context():
+        request = db.session.scalars(sa.select(DataRightsRequest)).one()
+    text = page_text(client.get(location))
+    assert "Accès à mes données — Reçue" in text
+    assert "réponse au plus tard le" in text
+    assert str(request.deadline.year) in text
