@@ -81,7 +81,9 @@ class NewTicketForm(_Idempotent, CleanForm):
         ],
         description=_l("Par exemple : « L'imprimante n'imprime plus », « Pas d'internet »."),
     )
-    device_id = SelectField(_l("Équipement concerné"), coerce=int, validate_choice=True)
+    device_id = SelectField(
+        _l("Équipement concerné"), coerce=int, default=NO_DEVICE, validate_choice=True
+    )
     priority = SelectField(
         _l("Priorité"),
         choices=[SelectChoice(code, label) for code, label in PRIORITIES.items()],

@@ -414,3 +414,11 @@ def test_the_ticket_of_a_request_shows_its_deadline_to_the_client(app, client, m
     assert "Accès à mes données — Reçue" in text
     assert "réponse au plus tard le" in text
     assert str(request.deadline.year) in text
+
+
+def test_a_client_without_devices_sends_a_ticket_without_the_device_field(app, client, me):
+    data = new_ticket_form(client)
+    del data["device_id"]
+    assert "device_id" not in client.get("/tickets/new").get_data(as_text=True)
+    assert client.post("/tickets/new", data=data).status_code == 303
+    assert count_rows(app, Ticket) == 1
