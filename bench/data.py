@@ -17,12 +17,15 @@ from models import db, utcnow
 from models.activity import ActivityLog
 from models.client import CATEGORIES, Client
 from models.mail import STATUS_SENT, OutboxMail
+from models.ticket import PRIORITIES, STATUSES, SUBJECTS, Ticket, TicketMessage
 from models.user import ROLE_CLIENT, User
 from services.passwords import hash_password
 
 EXTRA_CLIENTS = 400
 ACTIVITY_ROWS = 30_000
 OUTBOX_ROWS = 3_000
+TICKET_ROWS = 20_000
+FIRST_CLIENT_TICKETS = 300  # the logged-in client's list pages on, and stays flat
 BATCH = 2_000
 BENCH_DOMAIN = "bench.demo.empcomputer.fr"
 
@@ -125,6 +128,68 @@ def add_outbox(count: int, rng: random.Random) -> None:
             for _ in range(count)
         ],
     )
+
+
+def add_tickets(clients: list[tuple[int, int]], count: int, rng: random.Random) -> None:
+    """``count`` tickets over the last two years, each with a client message and an answer."""
+    now = utcnow()
+    owners = [clients[0]] * FIRST_CLIENT_TICKETS + [
+        rng.choice(clients) for _ in range(count - FIRST_CLIENT_TICKETS)
+    ]
+    rows = []
+    for n, (client_id, user_id) in enumerate(owners):
+        opened = now - timedelta(minutes=rng.randrange(60, 1_051_200))
+        answered = opened + timedelta(minutes=rng.randrange(5, 600))
+        rows.append(
+            {
+                "client_id": client_id,
+                "subject": rng.choice(list(SUBJECTS)),
+                "title": f"Demande {n} : l'imprimante ne répond plus",
+                "priority": rng.choice(list(PRIORITIES)),
+                "status": rng.choice(list(STATUSES)),
+                "created_by_id": user_id,
+                "idempotency_key": f"bench-{n}",
+                "created_at": opened,
+                "updated_at": answered,
+                "last_message_at": answered,
+                "last_client_message_at": opened,
+                "last_staff_message_at": answered,
+                "client_seen_at": answered if rng.random() > 0.3 else opened,
+                "staff_seen_at": answered,
+            }
+        )
+    _insert(Ticket, rows)
+    tickets = db.session.execute(
+        sa.select(Ticket.id, Ticket.created_by_id, Ticket.created_at, Ticket.last_message_at)
+    ).all()
+    _insert(
+        TicketMessage,
+        [
+            message
+            for ticket in tickets
+            for message in (
+                {
+                    "ticket_id": ticket.id,
+                    "kind": "message",
+                    "author_id": ticket.created_by_id,
+                    "from_staff": False,
+                    "body": "<p>Bonjour, depuis ce matin l'imprimante ne répond plus.</p>",
+                    "created_at": ticket.created_at,
+                },
+                {
+                    "ticket_id": ticket.id,
+                    "kind": "message",
+                    "author_id": None,
+                    "from_staff": True,
+                    "body": "<p>Bonjour, pouvez-vous la redémarrer puis nous dire ?</p>",
+                    "created_at": ticket.last_message_at,
+                },
+            )
+        ],
+    )
+
+
+VOLUME_STEPS.append(lambda clients, rng: add_tickets(clients, TICKET_ROWS, rng))
 
 
 def fill_volume(seed: int = 2026) -> dict:

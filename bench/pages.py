@@ -23,4 +23,7 @@ PAGES = [
     Page("login", "/auth/login"),
     Page("health", "/health"),
     Page("client dashboard", "/account", role="client"),
+    Page("client ticket list", "/tickets", role="client"),
+    Page("client closed tickets", "/tickets?state=closed", role="client"),
+    Page("new ticket form", "/tickets/new", role="client"),
 ]
