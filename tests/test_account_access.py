@@ -16,11 +16,13 @@ from models.user import User
 from services.invitations import invitation_token
 from tests.conftest import TEST_SECRET_KEY
 
-KNOWN_ARGUMENTS = {"device_id", "licence_id", "intervention_id", "name", "token"}
+KNOWN_ARGUMENTS = {"device_id", "licence_id", "intervention_id", "ticket_id", "name", "token"}
+# The client space: its pages under /account, and the areas whose client pages have their own root.
+CLIENT_ROOTS = ("/account/", "/tickets/")
 
 _app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
 ACCOUNT_RULES = sorted(
-    (r for r in _app.url_map.iter_rules() if r.rule.startswith("/account/") and r.arguments),
+    (r for r in _app.url_map.iter_rules() if r.rule.startswith(CLIENT_ROOTS) and r.arguments),
     key=lambda r: r.rule,
 )
 
@@ -50,6 +52,7 @@ def url_for_records(rule, records, name: str, token: str) -> str:
         "device_id": records.device_id,
         "licence_id": records.licence_id,
         "intervention_id": records.intervention_id,
+        "ticket_id": records.ticket_id,
         "name": name,
         "token": token,
     }
@@ -111,6 +114,7 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "device_id": records.me.device_id,
         "licence_id": records.me.licence_id,
         "intervention_id": records.me.intervention_id,
+        "ticket_id": records.me.ticket_id,
         "user_id": 1,
         "name": "contact",
     }

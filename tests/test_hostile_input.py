@@ -22,6 +22,7 @@ from models.user import User
 from services.invitations import invitation_token
 from tests.conftest import HTMX, PASSWORD, TEST_SECRET_KEY, make_user
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
+from tests.fixtures.tickets import add_ticket
 from tests.test_accounts_bad_input import FORMS as ACCOUNT_FORMS
 from tests.test_accounts_bad_input import check_answer
 from tests.test_accounts_bad_input import prepare as prepare_account_form
@@ -48,14 +49,24 @@ HOSTILE = {
 # Text the page must show back when it refuses it (control characters and huge values aside).
 KEPT = {"unicode", "html", "beyond_columns", "not_a_number", "negative", "french_date"}
 # Tables the forms write to; the activity log is left out (admins' views are logged).
-WRITTEN = ("user", "client", "device", "licence", "intervention", "intervention_device")
+WRITTEN = (
+    "user",
+    "client",
+    "device",
+    "licence",
+    "intervention",
+    "intervention_device",
+    "ticket",
+    "ticket_message",
+    "data_rights_request",
+)
 
 
 @dataclass
 class Form:
     name: str
     who: str  # "client", "business" (a professional client) or "admin"
-    url: str  # with {client}, {device}, {licence}, {intervention}, {token}
+    url: str  # with {client}, {device}, {licence}, {intervention}, {ticket}, {token}
     data: dict
 
 
@@ -95,6 +106,17 @@ INTERVENTION = {
     "ended_at": "2026-03-10T11:00",
     "report": "<p>Fait.</p>",
 }
+TICKET = {
+    "subject": "hardware",
+    "title": "Écran noir",
+    "device_id": "0",
+    "priority": "normal",
+    "body": "<p>Depuis ce matin.</p>",
+    "data_rights_kind": "",
+    "idempotency_key": "cle-du-formulaire-1",
+}
+REPLY = {"body": "Merci.", "idempotency_key": "cle-de-la-reponse-1"}
+ADMIN_REPLY = {**REPLY, "internal": "", "status_after": "waiting_client"}
 NEW_CLIENT = {
     "category": "professionnel",
     "email": "nouveau@example.fr",
@@ -103,7 +125,21 @@ NEW_CLIENT = {
     "company_name": "Nouvelle SARL",
 }
 # Fields whose typing is a choice in a list: a refused value is not shown back.
-SELECTS = {"category", "country", "type", "kind", "status", "technician_id", "device_id"}
+SELECTS = {
+    "category",
+    "country",
+    "type",
+    "kind",
+    "status",
+    "technician_id",
+    "device_id",
+    "subject",
+    "priority",
+    "data_rights_kind",
+    "status_after",
+    "assignee_id",
+    "idempotency_key",  # hidden: a key that is not one of ours is dropped, never shown
+}
 # What no stored text may hold: control characters other than tab and line breaks.
 STORED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -139,6 +175,13 @@ FORMS = [
         INTERVENTION,
     ),
     Form("admin status", "admin", "/admin/interventions/{intervention}/status", {"status": "done"}),
+    Form("client new ticket", "client", "/tickets/new", TICKET),
+    Form("client reply", "client", "/tickets/{ticket}/reply", REPLY),
+    Form("admin reply", "admin", "/admin/tickets/{ticket}/reply", ADMIN_REPLY),
+    Form("admin ticket status", "admin", "/admin/tickets/{ticket}/status", {"status": "resolved"}),
+    Form(
+        "admin ticket assignee", "admin", "/admin/tickets/{ticket}/assignee", {"assignee_id": "0"}
+    ),
 ]
 
 
@@ -153,6 +196,7 @@ def prepare(app, auth, form: Form) -> dict:
     values["device"] = add_device(app, values["client"])
     values["licence"] = add_licence(app, values["client"])
     values["intervention"] = add_intervention(app, values["client"])
+    values["ticket"] = add_ticket(app, values["client"])
     if form.who in ("client", "business"):
         auth.login()
         with app.app_context():
@@ -408,6 +452,8 @@ ONE_BUTTON_POSTS = [
     ("client", "/account/devices/{own_device}/serial", ()),
     ("client", "/account/licences/{licence}/key", ()),
     ("client", "/auth/logout", ()),
+    ("client", "/tickets/{ticket}/close", ()),
+    ("client", "/tickets/{ticket}/reopen", ()),
     ("anonymous", "/langue", ("locale", "next")),
     ("admin", "/admin/clients/{client}/devices/{device}/delete", ()),
     ("admin", "/admin/clients/{client}/devices/{device}/serial", ()),

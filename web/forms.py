@@ -17,6 +17,7 @@ from flask import render_template, request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import FileField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -72,11 +73,12 @@ def control_problem(field) -> str | None:
 
 
 class AppForm(FlaskForm):
-    """The base of every form: a form without a file field reads ``request.form`` only.
+    """The base of every form: text fields read ``request.form`` only, file fields the files.
 
     Flask-WTF merges the uploaded files (and a JSON body) into what the fields read: a file
     posted under a text field's name reached ``.strip()`` and answered a 500. Here such a
-    field is simply missing, and its own validators say so in French.
+    field is simply missing, and its own validators say so in French; text posted under a
+    file field's name is ignored.
     """
 
     class Meta(FlaskForm.Meta):
@@ -85,9 +87,19 @@ class AppForm(FlaskForm):
             # ``data is formdata``: the caller passed its own (or None); keep it as given.
             if data is None or data is formdata:
                 return data
-            if any(isinstance(field, FileField) for field in form):
-                return data
-            return request.form
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            if not file_fields:
+                return request.form
+            # Text fields read the posted text, file fields the uploaded files: never the other.
+            sent = MultiDict(
+                (name, value)
+                for name, value in request.form.items(multi=True)
+                if name not in file_fields
+            )
+            for name in file_fields:
+                for upload in request.files.getlist(name):
+                    sent.add(name, upload)
+            return sent
 
 
 class CleanForm(AppForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -31,7 +33,6 @@ from web.forms import CleanForm
 
 NO_DEVICE = 0
 NOBODY = 0
-KEY_MAX = 64
 
 
 def _too_long(limit: int):
@@ -46,10 +47,22 @@ def _body_field(label, required_message):
     )
 
 
-class _Idempotent:
-    """A random key carried by the form: sending it twice makes one ticket or one message."""
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-    idempotency_key = HiddenField(validators=[Length(max=KEY_MAX)])
+
+def _sane_key(value):
+    """The form's key as sent, or None for anything a key made here never looks like."""
+    return value if isinstance(value, str) and _KEY.match(value) else None
+
+
+class _Idempotent:
+    """A random key carried by the form: sending it twice makes one ticket or one message.
+
+    A key that is not one of ours is dropped (the message is then simply not deduplicated):
+    the field is hidden, so an error on it could not be shown.
+    """
+
+    idempotency_key = HiddenField(filters=[_sane_key])
 
 
 class NewTicketForm(_Idempotent, CleanForm):
