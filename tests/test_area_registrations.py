@@ -28,9 +28,9 @@ def registrations(app: Flask) -> dict:
 def test_every_area_registers_on_the_app(app):
     assert registrations(app) == {
         "panels": {
-            "client": ["devices", "interventions", "profile"],
-            "admin": ["activity_seal", "clients", "interventions"],
-            "admin_client": ["devices", "interventions"],
+            "client": ["devices", "interventions", "profile", "tickets"],
+            "admin": ["activity_seal", "clients", "interventions", "tickets"],
+            "admin_client": ["devices", "interventions", "tickets"],
         },
         "search": [find_client_ids_by_serial],
         # Devices before interventions: the demo interventions are on the demo devices.

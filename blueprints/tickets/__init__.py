@@ -7,11 +7,15 @@ is a personal-data subject also opens a data-rights request (``services.data_rig
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-from blueprints.tickets.rules import event_text
+from blueprints.tickets.rules import event_text, format_waiting, tickets_of_intervention
 
 bp = Blueprint("tickets", __name__)
 # An event of a conversation (status change, assignment) in the reader's language.
 bp.add_app_template_filter(event_text, "ticket_event")
+# How long a client has been waiting for an answer, in the queue.
+bp.add_app_template_filter(format_waiting, "waiting")
+# The tickets an intervention came from, for the intervention pages of both sides.
+bp.add_app_template_global(tickets_of_intervention, "tickets_of_intervention")
 
 from blueprints.tickets import admin_routes, attachments, demo, panels, routes  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402

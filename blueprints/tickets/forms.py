@@ -20,6 +20,7 @@ from models.data_rights import KINDS, OTHER_KINDS
 from models.ticket import (
     BODY_MAX,
     PRIORITIES,
+    SAVED_REPLY_TITLE_MAX,
     STATUS_IN_PROGRESS,
     STATUS_RESOLVED,
     STATUS_WAITING_CLIENT,
@@ -156,3 +157,41 @@ class StatusForm(CleanForm):
 
 class AssigneeForm(CleanForm):
     assignee_id = SelectField(_l("Responsable"), coerce=int, validate_choice=True)
+
+
+# Bulk actions of the queue: code -> label.
+BULK_ASSIGN_ME = "assign_me"
+BULK_UNASSIGN = "unassign"
+BULK_ACTIONS = {
+    BULK_ASSIGN_ME: _l("M'attribuer"),
+    BULK_UNASSIGN: _l("Retirer le responsable"),
+    **{
+        f"status:{code}": _l("Statut : %(status)s", status=label)
+        for code, label in STATUSES.items()
+    },
+}
+
+
+class BulkForm(CleanForm):
+    action = SelectField(
+        _l("Pour les tickets cochés"),
+        choices=[SelectChoice("", _l("Choisissez une action"))]
+        + [SelectChoice(code, label) for code, label in BULK_ACTIONS.items()],
+        validators=[DataRequired(_l("Choisissez une action."))],
+        invalid_choice_message=_l("Choisissez une action dans la liste."),
+    )
+
+
+class SavedReplyForm(CleanForm):
+    title = StringField(
+        _l("Titre"),
+        validators=[
+            DataRequired(_l("Donnez un titre à cette réponse.")),
+            _too_long(SAVED_REPLY_TITLE_MAX),
+        ],
+    )
+    body = _body_field(_l("Texte de la réponse"), _l("Écrivez le texte de la réponse."))
+
+
+class LinkInterventionForm(CleanForm):
+    intervention_id = SelectField(_l("Intervention"), coerce=int, validate_choice=True)

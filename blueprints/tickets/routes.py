@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.tickets import bp
+from blueprints.tickets.admin_routes import link_form_for, saved_replies
 from blueprints.tickets.attachments import attachment_problems, store_attachments
 from blueprints.tickets.forms import (
     KEEP_STATUS,
@@ -355,7 +356,12 @@ def _page_context(ticket: Ticket, side: Side, reply_form=None) -> dict:
         status_form = StatusForm(formdata=None, status=ticket.status)
         assignee_form = AssigneeForm(formdata=None, assignee_id=ticket.assignee_id or NOBODY)
         assignee_form.assignee_id.choices = _admin_choices()
-        context.update(status_form=status_form, assignee_form=assignee_form)
+        context.update(
+            status_form=status_form,
+            assignee_form=assignee_form,
+            link_form=link_form_for(ticket),
+            saved_replies=saved_replies(),
+        )
     return context
 
 

@@ -7,10 +7,14 @@ small code, put into words by :func:`event_text` in the reader's language.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from models import db, utcnow
+from models.intervention import STATUS_PLANNED, Intervention, InterventionEvent
 from models.ticket import (
     KIND_EVENT,
     KIND_MESSAGE,
@@ -36,6 +40,8 @@ CLIENT_TRANSITIONS = {
     STATUS_RESOLVED: (STATUS_CLOSED, STATUS_IN_PROGRESS),
     STATUS_CLOSED: (STATUS_IN_PROGRESS,),
 }
+
+PARIS = ZoneInfo("Europe/Paris")
 
 EVENT_STATUS = "status"
 EVENT_ASSIGNED = "assigned"
@@ -247,6 +253,45 @@ def link_intervention(ticket: Ticket, intervention, *, actor) -> TicketMessage |
     )
 
 
+def intervention_from_ticket(ticket: Ticket, *, actor):
+    """A planned intervention for the ticket's client, from the ticket, linked to it.
+
+    Planned for the next day at 9:00 (Paris time) with the ticket's device and the admin as
+    technician: the admin then sets the real date on the intervention's form. The caller
+    commits.
+    """
+    tomorrow = datetime.now(PARIS).date() + timedelta(days=1)
+    starts_at = datetime.combine(tomorrow, time(9, 0), PARIS).astimezone(UTC).replace(tzinfo=None)
+    intervention = Intervention(
+        client_id=ticket.client_id,
+        starts_at=starts_at,
+        kind="on_site" if ticket.subject == "on_site" else "remote",
+        description=_("Ticket n° %(number)s : %(title)s", number=ticket.id, title=ticket.title),
+        technician_id=getattr(actor, "id", None),
+        status=STATUS_PLANNED,
+    )
+    if ticket.device is not None:
+        intervention.devices = [ticket.device]
+    intervention.events = [
+        InterventionEvent(
+            from_status=None, to_status=STATUS_PLANNED, actor_id=intervention.technician_id
+        )
+    ]
+    db.session.add(intervention)
+    db.session.flush()
+    link_intervention(ticket, intervention, actor=actor)
+    return intervention
+
+
+def tickets_of_intervention(intervention_id: int) -> list[Ticket]:
+    """The tickets tied to an intervention, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Ticket).where(Ticket.intervention_id == intervention_id).order_by(Ticket.id)
+        )
+    )
+
+
 def event_text(message: TicketMessage, names: dict[int, str] | None = None) -> str:
     """An event of the conversation in words, in the reader's language.
 
@@ -268,6 +313,18 @@ def event_text(message: TicketMessage, names: dict[int, str] | None = None) -> s
     if kind == EVENT_INTERVENTION:
         return _("Intervention n° %(number)s liée à ce ticket", number=rest)
     return message.body
+
+
+def format_waiting(delta: timedelta) -> str:
+    """How long a client has been waiting, short: "3 j 4 h", "2 h 10 min", "5 min"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d j %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return _("%(minutes)d min", minutes=minutes)
 
 
 # --- Lists ---------------------------------------------------------------------------------

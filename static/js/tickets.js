@@ -19,6 +19,18 @@
     showSubjectNotices(select);
   }
 
+  // A saved reply chosen in the list is added to the answer being written.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-insert-into]") || !select.value) return;
+    var area = document.querySelector(select.getAttribute("data-insert-into"));
+    if (area) {
+      area.value = area.value ? area.value.replace(/\s*$/, "\n\n") + select.value : select.value;
+      area.focus();
+    }
+    select.value = "";
+  });
+
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
   document.addEventListener("htmx:load", function (event) { wire(event.target); });
 })();
