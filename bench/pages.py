@@ -26,4 +26,9 @@ PAGES = [
     Page("client ticket list", "/tickets", role="client"),
     Page("client closed tickets", "/tickets?state=closed", role="client"),
     Page("new ticket form", "/tickets/new", role="client"),
+    # The demo's first ticket is the first demo client's (bench/data.py loads the demo first).
+    Page("client ticket", "/tickets/1", role="client"),
+    Page("admin ticket queue", "/admin/tickets", role="admin"),
+    Page("admin ticket queue, waiting longest", "/admin/tickets?sort=waiting", role="admin"),
+    Page("admin ticket", "/admin/tickets/1", role="admin"),
 ]
