@@ -173,6 +173,9 @@ class Defaults:
     # Devices: clients may add their own devices (admins always may)
     CLIENTS_MAY_ADD_DEVICES = True
 
+    # Tickets: where news of a ticket without an assigned admin goes (None: COMPANY_EMAIL)
+    TICKET_NOTIFY_EMAIL: str | None = None
+
     # The seller, as the privacy policy names it
     COMPANY_NAME = "E.M.P COMPUTER INFORMATIQUE"
     COMPANY_MANAGER = "M. DALLI Laurent"
