@@ -444,12 +444,19 @@ def upload_problems(
             )
         else:
             problems.extend(_type_problems(sent, name))
-    if total > max(quota_left, 0):
+    if files and quota_left <= 0:
+        problems.append(
+            _(
+                "Votre espace pour les pièces jointes est plein : aucun fichier ne peut plus "
+                "être joint. Décrivez votre demande sans fichier, nous vous répondrons."
+            )
+        )
+    elif total > quota_left:
         problems.append(
             _(
                 "Il vous reste %(left)s pour les pièces jointes, et ces fichiers pèsent "
                 "%(total)s. Envoyez moins de fichiers ou des fichiers plus légers.",
-                left=format_size(max(quota_left, 0)),
+                left=format_size(quota_left),
                 total=format_size(total),
             )
         )
