@@ -9,6 +9,8 @@ internal notes) and admins, whose look at the client's data is logged.
 
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 from flask import abort, current_app, send_file
 from flask_login import current_user
@@ -252,6 +254,7 @@ def _download(attachment: TicketAttachment, *, detail: dict):
         last_modified=None,
         max_age=None,
     )
+    response.content_length = os.fstat(content.fileno()).st_size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
