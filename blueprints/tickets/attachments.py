@@ -30,7 +30,6 @@ from services.uploads import (
     download_name,
     format_size,
     sniff,
-    type_label,
     upload_problems,
 )
 from web.access import admin_required, client_required, log_admin_view
@@ -39,9 +38,6 @@ SECTION = "tickets"
 DOWNLOADED = "ticket.attachment_downloaded"
 # A downloaded file is never run as a page of the portal, whatever a browser makes of it.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
-
-bp.add_app_template_filter(format_size, "file_size")
-bp.add_app_template_filter(type_label, "file_type")
 
 
 # --- Limits and checks -----------------------------------------------------------------------
@@ -93,9 +89,6 @@ def input_context() -> dict:
         "allowed_summary": ALLOWED_SUMMARY,
         "accept": ",".join(sorted({e for t in ALLOWED for e in EXTENSIONS.get(t, ())})),
     }
-
-
-bp.add_app_template_global(input_context, "ticket_attachment_limits")
 
 
 # --- Keeping the files -----------------------------------------------------------------------
