@@ -315,6 +315,9 @@ def _ole_entry_names(stream: BinaryIO) -> set[str]:
     first_difat, difat_count = struct.unpack_from("<II", header, 0x44)
     fat_sectors = [s for s in struct.unpack_from("<109I", header, 0x4C) if s != _OLE_FREE]
     per_sector = size // 4
+    # Chains are followed at most once around the file: a looping chain ends there.
+    stream.seek(0, os.SEEK_END)
+    sector_count = min(stream.tell() // size, _OLE_MAX_SECTORS)
 
     def sector(number: int) -> bytes:
         stream.seek((number + 1) * size)
@@ -324,17 +327,17 @@ def _ole_entry_names(stream: BinaryIO) -> set[str]:
         return data
 
     next_difat, seen = first_difat, 0
-    while next_difat not in (_OLE_END, _OLE_FREE) and seen < difat_count:
+    while next_difat not in (_OLE_END, _OLE_FREE) and seen < min(difat_count, sector_count):
         entries = struct.unpack(f"<{per_sector}I", sector(next_difat))
         fat_sectors += [s for s in entries[:-1] if s != _OLE_FREE]
         next_difat, seen = entries[-1], seen + 1
     fat: list[int] = []
-    for number in fat_sectors[:fat_count]:
+    for number in fat_sectors[: min(fat_count, sector_count)]:
         fat.extend(struct.unpack(f"<{per_sector}I", sector(number)))
 
     names: set[str] = set()
     current, visited = first_directory, 0
-    while current < len(fat) and visited < _OLE_MAX_SECTORS:
+    while current < len(fat) and visited < sector_count:
         block = sector(current)
         for start in range(0, size, 128):
             length = struct.unpack_from("<H", block, start + 0x40)[0]

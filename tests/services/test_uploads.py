@@ -103,6 +103,10 @@ def test_the_name_never_decides_but_a_csv_text_is_a_table():
     assert sniff(b"nom;prenom\nMartin;Marie\n", "contacts.txt") == uploads.TEXT
 
 
+def test_a_hostile_office_file_whose_chains_loop_is_read_at_once():
+    assert sniff(samples.ole("WordDocument", looping=True)) == uploads.DOC
+
+
 def test_an_empty_file_has_no_type():
     assert sniff(b"") is None
 
