@@ -112,6 +112,8 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "licence_id": records.me.licence_id,
         "intervention_id": records.me.intervention_id,
         "user_id": 1,
+        "ticket_id": 1,
+        "attachment_id": 1,
         "name": "contact",
     }
     url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
