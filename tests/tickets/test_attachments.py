@@ -182,6 +182,21 @@ def test_committed_files_stay_and_a_later_rollback_keeps_them(app, tickets):
         assert path.exists()
 
 
+def test_a_savepoint_rolled_back_leaves_the_files_to_the_outer_transaction(app, tickets):
+    with app.app_context():
+        ticket = db.session.get(Ticket, tickets.me.ticket_id)
+        user = db.session.get(User, tickets.me.user_id)
+        [made] = store_attachments(ticket, None, [sent("a.png", samples.png())], uploaded_by=user)
+        path = file_store.path(made.stored_name)
+        savepoint = db.session.begin_nested()
+        db.session.get(Ticket, tickets.me.ticket_id).title = "essai"
+        savepoint.rollback()
+        assert path.exists()
+        db.session.commit()
+    assert path.exists()
+    assert count_rows(app, TicketAttachment) == 5
+
+
 def test_a_refused_file_stores_nothing_not_even_the_good_files_before_it(app, tickets):
     before = set(stored_files(app))
     with app.app_context():
