@@ -351,6 +351,22 @@ def test_a_client_gets_404_for_any_file_not_theirs_to_see(
     assert entries(app, "ticket.attachment_downloaded") == []
 
 
+def test_a_client_downloads_a_file_an_admin_joined_to_a_reply(app, client, auth, tickets):
+    with app.app_context():
+        ticket = db.session.get(Ticket, tickets.me.ticket_id)
+        admin = db.session.get(User, tickets.admin_id)
+        reply = add_message(ticket, author=admin, body="<p>Voici la notice</p>", from_staff=True)
+        [notice] = store_attachments(
+            ticket, reply, [sent("notice.pdf", samples.pdf())], uploaded_by=admin
+        )
+        db.session.commit()
+        notice_id = notice.id
+    auth.login("client@example.fr")
+    response = download(client, client_url(tickets.me.ticket_id, notice_id))
+    assert response.status_code == 200
+    assert response.data == samples.pdf()
+
+
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
 def test_admin_routes_are_404_for_a_client(app, client, auth, tickets, headers):
     auth.login("client@example.fr")
