@@ -52,7 +52,8 @@ class Defaults:
     IDLE_TIMEOUT_ADMIN_MINUTES = 30
     IDLE_TIMEOUT_CLIENT_MINUTES = 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # None: room for the attachments of one message (files x size) and the text around them.
+    MAX_CONTENT_LENGTH: int | None = None
 
     # HTTPS, hosts and proxies
     FORCE_HTTPS = True  # off in debug and testing
@@ -170,6 +171,13 @@ class Defaults:
     BLIND_INDEX_KEY: str | list[str] | None = None  # the search on serial numbers
     ACTIVITY_SEAL_KEY: str | list[str] | None = None  # the activity log's seal
 
+    # Files sent and received (ticket attachments...): outside static/, under random names.
+    FILE_STORE: str | None = None  # None: instance/files
+    # Ticket attachments: files per message, size of each, and all of one client's together.
+    TICKET_ATTACHMENT_MAX_FILES = 5
+    TICKET_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    TICKET_ATTACHMENT_QUOTA_BYTES = 200 * 1024 * 1024
+
     # Devices: clients may add their own devices (admins always may)
     CLIENTS_MAY_ADD_DEVICES = True
 
@@ -231,12 +239,29 @@ def load(app, test_config: dict | None) -> None:
             if key not in explicit:
                 app.config[key] = False
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
+    if not app.config.get("FILE_STORE"):
+        app.config["FILE_STORE"] = str(Path(app.instance_path) / "files")
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = request_size_limit(app.config)
     if app.debug:
         follow_served_port(app.config, os.environ)
     if not relaxed:
         refuse_unsafe_configuration(app.config)
         if app.config.get("TRUSTED_HOSTS") is None:
             app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config)
+
+
+# What a form sends besides its files: the text fields and the multipart envelope.
+FORM_TEXT_MARGIN_BYTES = 1024 * 1024
+
+
+def request_size_limit(config) -> int:
+    """The largest request body: one message's attachments at their largest, and its text.
+
+    Anything bigger is answered by the French 413 page before it is read.
+    """
+    files = config["TICKET_ATTACHMENT_MAX_FILES"] * config["TICKET_ATTACHMENT_MAX_BYTES"]
+    return files + FORM_TEXT_MARGIN_BYTES
 
 
 def default_trusted_hosts(config) -> list[str]:

@@ -16,7 +16,15 @@ from models.user import User
 from services.invitations import invitation_token
 from tests.conftest import TEST_SECRET_KEY
 
-KNOWN_ARGUMENTS = {"device_id", "licence_id", "intervention_id", "ticket_id", "name", "token"}
+KNOWN_ARGUMENTS = {
+    "device_id",
+    "licence_id",
+    "intervention_id",
+    "ticket_id",
+    "attachment_id",
+    "name",
+    "token",
+}
 # The client space: its pages under /account, and the areas whose client pages have their own root.
 CLIENT_ROOTS = ("/account/", "/tickets/")
 
@@ -53,6 +61,7 @@ def url_for_records(rule, records, name: str, token: str) -> str:
         "licence_id": records.licence_id,
         "intervention_id": records.intervention_id,
         "ticket_id": records.ticket_id,
+        "attachment_id": records.attachment_id,
         "name": name,
         "token": token,
     }
@@ -96,6 +105,7 @@ def test_my_own_records_and_sections_answer(client, auth, setup):
             continue
         url = url_for_records(rule, records.me, "contact", "")
         response = client.get(url, headers={"HX-Request": "true"})
+        response.close()  # a download streams its file until closed
         assert response.status_code == 200, (url, response.status_code)
 
 
@@ -116,6 +126,8 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "intervention_id": records.me.intervention_id,
         "ticket_id": records.me.ticket_id,
         "user_id": 1,
+        "attachment_id": records.me.attachment_id,
+        "reply_id": 1,
         "name": "contact",
     }
     url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]

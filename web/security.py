@@ -199,8 +199,10 @@ def _set_headers(response):
             f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains",
         )
     # Static files are public: checking them would load the account for every stylesheet.
+    # A response that already says no-store keeps its wording ("private, no-store" of a file).
     if request.endpoint != "static" and not may_be_stored():
-        headers["Cache-Control"] = "no-store"
+        if "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, current_app, make_response, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
+from services.uploads import format_size
 from web.htmx import is_fragment_request
 from web.limits import retry_after_seconds
 
@@ -71,12 +73,24 @@ def http_error(error: HTTPException):
         return error
     if error.code >= 500:
         return server_error(error)
-    response = error_response(error.code)
+    response = error_response(error.code, too_large_message() if error.code == 413 else None)
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 429:
         response.headers["Retry-After"] = str(retry_after_seconds())
     return response
+
+
+def too_large_message() -> str:
+    """What a sender whose request was too large must do, with the limits of attachments."""
+    config = current_app.config
+    return _(
+        "L'envoi dépasse la taille autorisée : %(count)d fichiers de %(size)s au plus. "
+        "Revenez à la page précédente (bouton Retour du navigateur) pour retrouver votre "
+        "texte, retirez ou allégez des fichiers, puis envoyez à nouveau.",
+        count=config["TICKET_ATTACHMENT_MAX_FILES"],
+        size=format_size(config["TICKET_ATTACHMENT_MAX_BYTES"]),
+    )
 
 
 @bp.app_errorhandler(Exception)

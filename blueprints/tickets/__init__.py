@@ -8,6 +8,7 @@ from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
 from blueprints.tickets.rules import event_text, format_waiting, tickets_of_intervention
+from services.uploads import format_size, type_label
 
 bp = Blueprint("tickets", __name__)
 # An event of a conversation (status change, assignment) in the reader's language.
@@ -16,9 +17,15 @@ bp.add_app_template_filter(event_text, "ticket_event")
 bp.add_app_template_filter(format_waiting, "waiting")
 # The tickets an intervention came from, for the intervention pages of both sides.
 bp.add_app_template_global(tickets_of_intervention, "tickets_of_intervention")
+# Attachments: a size in the reader's units (« 12,3 Mo »), what a file is (« document PDF »).
+bp.add_app_template_filter(format_size, "file_size")
+bp.add_app_template_filter(type_label, "file_type")
 
 from blueprints.tickets import admin_routes, attachments, demo, panels, routes  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402
+
+# The limits that the file field of ticket forms explains (tickets/_attachment_input.html).
+bp.add_app_template_global(attachments.input_context, "ticket_attachment_limits")
 
 
 @bp.record_once
