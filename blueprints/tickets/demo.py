@@ -5,10 +5,13 @@ Times are set in the past (minutes before now) so that the lists read as a real 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
 
+from blueprints.tickets.attachments import store_attachments
 from blueprints.tickets.rules import (
     add_message,
     assign,
@@ -20,6 +23,12 @@ from models import db, utcnow
 from models.device import Device
 from models.intervention import Intervention
 from services.data_rights import open_request
+
+DEMO_LOG = (
+    "2026-11-28 08:12:03 imprimante: erreur E3 (tête d'impression)\n"
+    "2026-11-28 08:12:04 imprimante: nettoyage automatique lancé\n"
+    "2026-11-28 08:14:41 imprimante: erreur E3 (tête d'impression)\n"
+).encode()
 
 # (subject, title, priority, status, conversation) where the conversation is a list of
 # (who, body) with who "client", "staff" or "note"; per demo client, in order.
@@ -143,6 +152,8 @@ def _demo_ticket(admin, client, subject, title, priority, conversation, base, n)
             at=at + timedelta(hours=step),
         )
     if n == 0:
+        log = FileStorage(io.BytesIO(DEMO_LOG), filename="journal-imprimante.txt")
+        store_attachments(ticket, ticket.messages[0], [log], uploaded_by=client.user)
         intervention = db.session.scalar(
             sa.select(Intervention)
             .where(Intervention.client_id == client.id)
