@@ -6,9 +6,33 @@ import calendar
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import db, utcnow
-from models.data_rights import KINDS, OPEN_STATUSES, DataRightsRequest
+from models.data_rights import (
+    KINDS,
+    OPEN_STATUSES,
+    STATUS_CANCELLED,
+    STATUS_DONE,
+    STATUS_IN_PROGRESS,
+    STATUS_RECEIVED,
+    STATUS_REFUSED,
+    DataRightsRequest,
+)
+
+# What an admin may do to a request of each status.
+TRANSITIONS = {
+    STATUS_RECEIVED: (STATUS_IN_PROGRESS, STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED),
+    STATUS_IN_PROGRESS: (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED),
+    STATUS_DONE: (),
+    STATUS_REFUSED: (),
+    STATUS_CANCELLED: (),
+}
+CLOSED = (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED)
+
+# Areas register what an erasure must look at first (unpaid invoices, open tickets...):
+# ``check(client_id) -> (label, count)``, in app.extensions under this name.
+ERASURE_CHECKS = "espace_client_erasure_checks"
 
 
 def legal_deadline(received: date | datetime) -> date:
@@ -68,3 +92,31 @@ def request_of_ticket(ticket_id: int) -> DataRightsRequest | None:
         .order_by(DataRightsRequest.id)
         .limit(1)
     )
+
+
+def request_status_problem(request: DataRightsRequest, new_status: str) -> str | None:
+    """Why ``request`` may not move to ``new_status``, or None."""
+    if new_status not in TRANSITIONS:
+        return _("Ce statut n'existe pas.")
+    if new_status not in TRANSITIONS[request.status]:
+        return _("Cette demande ne peut plus passer à ce statut.")
+    return None
+
+
+def change_request_status(request: DataRightsRequest, new_status: str) -> None:
+    """Move ``request`` to ``new_status`` (checked first); closing it dates it. Caller commits."""
+    problem = request_status_problem(request, new_status)
+    if problem:
+        raise ValueError(problem)
+    request.status = new_status
+    request.closed_at = utcnow() if new_status in CLOSED else None
+
+
+def register_erasure_check(app, name: str, check) -> None:
+    """Let the erasure checklist of ``app`` ask ``check(client_id) -> (label, count)``."""
+    app.extensions.setdefault(ERASURE_CHECKS, {})[name] = check
+
+
+def erasure_checklist(app, client_id: int) -> list[tuple[str, int]]:
+    """What each area says must be settled before erasing ``client_id``: (label, count)."""
+    return [check(client_id) for check in app.extensions.get(ERASURE_CHECKS, {}).values()]

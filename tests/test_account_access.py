@@ -128,6 +128,7 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "user_id": 1,
         "attachment_id": records.me.attachment_id,
         "reply_id": 1,
+        "request_id": records.me.request_id,
         "name": "contact",
     }
     url = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]

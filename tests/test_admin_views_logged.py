@@ -14,7 +14,15 @@ from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
 from tests.conftest import TEST_SECRET_KEY
 
-RECORD_ARGS = {"client_id", "device_id", "licence_id", "intervention_id"}
+RECORD_ARGS = {
+    "client_id",
+    "device_id",
+    "licence_id",
+    "intervention_id",
+    "ticket_id",
+    "attachment_id",
+    "request_id",
+}
 REVEALS = ("/serial", "/key")
 
 _app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
@@ -33,6 +41,9 @@ def url_of(rule, records) -> str:
         "device_id": records.device_id,
         "licence_id": records.licence_id,
         "intervention_id": records.intervention_id,
+        "ticket_id": records.ticket_id,
+        "attachment_id": records.attachment_id,
+        "request_id": records.request_id,
         "name": "contact",
     }
     assert set(rule.arguments) <= set(values), f"unknown argument in {rule.rule}"
@@ -65,6 +76,9 @@ def test_the_suite_covers_every_area_of_the_client_page():
         "interventions.admin_client_interventions",
         "interventions.admin_intervention",
         "interventions.admin_edit_intervention",
+        "tickets.admin_ticket",
+        "tickets.admin_attachment",
+        "gdpr.admin_request",
     } <= endpoints
     assert {r.endpoint for r in REVEAL_RULES} == {
         "devices.admin_reveal_serial",
@@ -78,6 +92,7 @@ def test_admin_view_of_a_client_is_logged(app, client, auth, two_clients, rule, 
     auth.login(two_clients.admin_email, totp=True)
     before = last_entry_id(app)
     response = client.get(url_of(rule, two_clients.other), headers=headers)
+    response.close()  # a download streams its file until closed
     assert response.status_code in (200, 302), response.status_code
     views = [e for e in entries_since(app, before) if e.action == CLIENT_VIEWED]
     assert views, f"{rule.rule} shows a client's data without logging it"

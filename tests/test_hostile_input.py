@@ -59,6 +59,7 @@ WRITTEN = (
     "ticket",
     "ticket_message",
     "data_rights_request",
+    "saved_reply",
 )
 
 
@@ -116,6 +117,7 @@ TICKET = {
     "idempotency_key": "cle-du-formulaire-1",
 }
 REPLY = {"body": "Merci.", "idempotency_key": "cle-de-la-reponse-1"}
+SAVED_REPLY = {"title": "Redémarrage", "body": "<p>Redémarrez la box.</p>"}
 ADMIN_REPLY = {**REPLY, "internal": "", "status_after": "waiting_client"}
 NEW_CLIENT = {
     "category": "professionnel",
@@ -136,6 +138,9 @@ SELECTS = {
     "subject",
     "priority",
     "data_rights_kind",
+    "intervention_id",
+    "action",
+    "ticket_ids",
     "status_after",
     "assignee_id",
     "idempotency_key",  # hidden: a key that is not one of ours is dropped, never shown
@@ -182,6 +187,18 @@ FORMS = [
     Form(
         "admin ticket assignee", "admin", "/admin/tickets/{ticket}/assignee", {"assignee_id": "0"}
     ),
+    Form(
+        "admin data-rights request", "admin", "/admin/gdpr/requests/{request}", {"status": "done"}
+    ),
+    Form("admin new saved reply", "admin", "/admin/tickets/replies/new", SAVED_REPLY),
+    Form("admin edit saved reply", "admin", "/admin/tickets/replies/{reply}/edit", SAVED_REPLY),
+    Form("admin bulk", "admin", "/admin/tickets/bulk", {"action": "assign_me", "ticket_ids": "1"}),
+    Form(
+        "admin link intervention",
+        "admin",
+        "/admin/tickets/{ticket}/intervention/link",
+        {"intervention_id": "1"},
+    ),
 ]
 
 
@@ -197,6 +214,16 @@ def prepare(app, auth, form: Form) -> dict:
     values["licence"] = add_licence(app, values["client"])
     values["intervention"] = add_intervention(app, values["client"])
     values["ticket"] = add_ticket(app, values["client"])
+    with app.app_context():
+        from services.data_rights import open_request
+
+        values["request"] = open_request(values["client"], "access", ticket_id=values["ticket"]).id
+        from models.ticket import SavedReply
+
+        reply = SavedReply(title="Merci", body="<p>Merci</p>")
+        db.session.add(reply)
+        db.session.commit()
+        values["reply"] = reply.id
     if form.who in ("client", "business"):
         auth.login()
         with app.app_context():
@@ -289,6 +316,9 @@ QUERY_PARAMETERS = {
     "client": [
         ("/account/profile/history", "before"),
         ("/account/interventions", "before"),
+        ("/account/privacy", "before"),
+        ("/tickets", "before"),
+        ("/tickets", "state"),
     ],
     "admin": [
         ("/admin/clients", "q"),
@@ -296,6 +326,12 @@ QUERY_PARAMETERS = {
         ("/admin/interventions", "status"),
         ("/admin/interventions", "before"),
         ("/admin/clients/{client}/interventions", "before"),
+        ("/admin/tickets", "after"),
+        ("/admin/tickets", "q"),
+        ("/admin/tickets", "client"),
+        ("/admin/tickets", "assignee"),
+        ("/admin/gdpr", "page"),
+        ("/admin/gdpr", "state"),
     ],
 }
 
@@ -454,6 +490,8 @@ ONE_BUTTON_POSTS = [
     ("client", "/auth/logout", ()),
     ("client", "/tickets/{ticket}/close", ()),
     ("client", "/tickets/{ticket}/reopen", ()),
+    ("admin", "/admin/tickets/{ticket}/intervention", ()),
+    ("admin", "/admin/tickets/replies/{reply}/delete", ()),
     ("anonymous", "/langue", ("locale", "next")),
     ("admin", "/admin/clients/{client}/devices/{device}/delete", ()),
     ("admin", "/admin/clients/{client}/devices/{device}/serial", ()),

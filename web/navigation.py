@@ -121,12 +121,14 @@ MENU = [
     ("account.dashboard", _l("Tableau de bord"), "client"),
     ("account.profile", _l("Mon profil"), "client"),
     *_section_entries("client"),
+    ("gdpr.account_privacy", _l("Mes données"), "client"),
     ("auth.security", _l("Sécurité"), "client"),
     ("admin.home", _l("Administration"), "admin"),
     ("admin.clients", _l("Clients"), "admin"),
     *_section_entries("admin"),
     ("admin.users", _l("Comptes"), "admin"),
     ("admin.activity", _l("Journal d'activité"), "admin"),
+    ("gdpr.admin_requests", _l("Demandes RGPD"), "admin"),
     ("auth.security", _l("Sécurité"), "admin"),
 ]
 

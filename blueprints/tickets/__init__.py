@@ -21,8 +21,9 @@ bp.add_app_template_global(tickets_of_intervention, "tickets_of_intervention")
 bp.add_app_template_filter(format_size, "file_size")
 bp.add_app_template_filter(type_label, "file_type")
 
-from blueprints.tickets import admin_routes, attachments, demo, panels, routes  # noqa: E402,F401
+from blueprints.tickets import admin_routes, attachments, demo, panels, routes, rules  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402
+from services.data_rights import register_erasure_check  # noqa: E402
 
 # The limits that the file field of ticket forms explains (tickets/_attachment_input.html).
 bp.add_app_template_global(attachments.input_context, "ticket_attachment_limits")
@@ -33,3 +34,5 @@ def _plug_into_the_app(state: BlueprintSetupState) -> None:
     """On the app that registers the area: its dashboard panels and its demo data."""
     panels.register_panels(state.app)
     register_demo_step(state.app, demo.add_demo_tickets)
+    register_erasure_check(state.app, "open_tickets", rules.open_tickets_check)
+    register_erasure_check(state.app, "ticket_attachments", rules.attachments_check)

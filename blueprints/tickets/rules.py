@@ -29,6 +29,7 @@ from models.ticket import (
     STATUSES,
     SUBJECTS,
     Ticket,
+    TicketAttachment,
     TicketMessage,
 )
 
@@ -364,3 +365,23 @@ def unread_count(client_id: int) -> int:
 
 
 NOTE = KIND_NOTE  # for the routes: the kind of an internal note
+
+
+def open_tickets_check(client_id: int) -> tuple[str, int]:
+    """For the erasure checklist: the client's tickets still open."""
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(Ticket.client_id == client_id, Ticket.status.in_(OPEN_STATUSES))
+    )
+    return _("Tickets encore ouverts"), count
+
+
+def attachments_check(client_id: int) -> tuple[str, int]:
+    """For the erasure checklist: the files of the client's tickets, to offer for download."""
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TicketAttachment)
+        .where(TicketAttachment.client_id == client_id)
+    )
+    return _("Pièces jointes de tickets (à proposer au téléchargement)"), count
