@@ -138,3 +138,8 @@ def test_the_looks_page_on_with_a_fragment(app, client, auth):
 
 def test_the_privacy_page_is_for_clients_only(client):
     assert client.get("/account/privacy").status_code == 302
+
+
+def test_the_public_privacy_page_links_to_the_clients_data_page(client):
+    html = client.get("/confidentialite").get_data(as_text=True)
+    assert 'href="/account/privacy"' in html
