@@ -105,7 +105,9 @@ def admin_queue():
 def admin_bulk():
     """Apply one action (assign to me, unassign, a status) to the checked tickets."""
     form = BulkForm()
-    back = url_for("tickets.admin_queue", **request.args)
+    # Back to the queue as it was filtered: only the filters the queue reads, never the raw
+    # query string (a key such as "endpoint" or "_method" would be taken by url_for).
+    back = url_for("tickets.admin_queue", **filters_from(request.args).as_args())
     ids = request.form.getlist("ticket_ids", type=record_id)[:BULK_MAX]
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")

@@ -180,6 +180,23 @@ def test_bulk_refusals_are_said(app, client, clients, action, ids, message):
     assert message in page_text(client.get(response.headers["Location"]))
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?endpoint=admin.home&subject=hardware",
+        "?_method=DELETE&subject=hardware",
+        "?_external=1&_scheme=javascript&subject=hardware",
+        "?values=1&subject=hardware&after=--1",
+    ],
+)
+def test_bulk_goes_back_to_the_queue_with_its_filters_only(app, client, clients, query):
+    ticket_id = add_ticket(app, clients[0])
+    response = bulk(client, [ticket_id], "assign_me", query)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/tickets?subject=hardware"
+    assert get_ticket(app, ticket_id).assignee_id == admin_id(app)
+
+
 def test_bulk_ignores_ids_that_are_not_numbers(app, client, clients):
     ticket_id = add_ticket(app, clients[0])
     response = bulk(client, [ticket_id, "abc", "-3", "9" * 30], "assign_me")
