@@ -44,6 +44,7 @@ from models.intervention import Intervention
 from models.ticket import PRIORITIES, STATUSES, SUBJECTS, SavedReply, Ticket
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
+from services.dates import format_when
 from services.sanitize import sanitize_html
 from web.access import admin_required
 from web.forms import EmptyForm, record_id, render_form
@@ -184,7 +185,7 @@ def _intervention_choices(client_id: int) -> list[tuple[int, str]]:
         .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
         .limit(50)
     )
-    return [(r.id, f"{r.starts_at:%d/%m/%Y} — {r.description[:60]}") for r in rows]
+    return [(r.id, f"{format_when(r.starts_at)} — {r.description[:60]}") for r in rows]
 
 
 @bp.post("/admin/tickets/<int:ticket_id>/intervention/link")
