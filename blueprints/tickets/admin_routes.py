@@ -15,6 +15,7 @@ from flask_login import current_user
 from blueprints.tickets import bp
 from blueprints.tickets.forms import (
     BULK_ASSIGN_ME,
+    BULK_ASSIGN_TO,
     BULK_UNASSIGN,
     BulkForm,
     LinkInterventionForm,
@@ -74,6 +75,7 @@ def admin_queue():
     the next page comes as a fragment of rows.
     """
     filters = filters_from(request.args)
+    admins = _admins()
     tickets, next_cursor = queue_page(
         filters, current_user.id, request.args.get("after"), current_app.config["PAGE_SIZE"]
     )
@@ -87,7 +89,7 @@ def admin_queue():
         filters=filters,
         requests={tid: days_left(r.deadline, today) for tid, r in requests.items()},
         request_kinds={tid: r.kind_label for tid, r in requests.items()},
-        admins=_admins(),
+        admins=admins,
         statuses=STATUSES,
         priorities=PRIORITIES,
         subjects=SUBJECTS,
@@ -96,7 +98,7 @@ def admin_queue():
         assignee_me=ASSIGNEE_ME,
         assignee_nobody=ASSIGNEE_NOBODY,
         sorts={SORT_ACTIVITY: _("Activité récente"), SORT_WAITING: _("Attente du client")},
-        bulk_form=BulkForm(formdata=None),
+        bulk_form=_bulk_form(admins, formdata=None),
         now=utcnow(),
     )
 
@@ -105,7 +107,7 @@ def admin_queue():
 @admin_required
 def admin_bulk():
     """Apply one action (assign to me, unassign, a status) to the checked tickets."""
-    form = BulkForm()
+    form = _bulk_form(_admins())
     # Back to the queue as it was filtered: only the filters the queue reads, never the raw
     # query string (a key such as "endpoint" or "_method" would be taken by url_for).
     back = url_for("tickets.admin_queue", **filters_from(request.args).as_args())
@@ -142,12 +144,27 @@ def admin_bulk():
     return htmx_redirect(back)
 
 
+def _bulk_form(admins: list[tuple[int, str]], **kwargs) -> BulkForm:
+    """The bulk form, whose actions also give the tickets to each other enabled admin."""
+    form = BulkForm(**kwargs)
+    form.action.choices = form.action.choices + [
+        (f"{BULK_ASSIGN_TO}{admin_id}", _("Attribuer à %(name)s", name=name))
+        for admin_id, name in admins
+        if admin_id != current_user.id
+    ]
+    return form
+
+
 def _apply(action: str, ticket: Ticket) -> bool:
     """Do ``action`` to ``ticket``; False when it changes nothing."""
     if action == BULK_ASSIGN_ME:
         return assign(ticket, current_user, actor=current_user) is not None
     if action == BULK_UNASSIGN:
         return assign(ticket, None, actor=current_user) is not None
+    if action.startswith(BULK_ASSIGN_TO):
+        # Offered only for enabled admins (the form's choices), so the id is one of theirs.
+        admin = db.session.get(User, int(action.removeprefix(BULK_ASSIGN_TO)))
+        return assign(ticket, admin, actor=current_user) is not None
     new_status = action.removeprefix("status:")
     if status_problem(ticket, new_status, by_staff=True):
         return False

@@ -166,6 +166,41 @@ def test_bulk_assign_and_status_write_events_in_each_conversation(app, client, c
     assert "2 tickets laissés tels quels" in page_text(client.get(again.headers["Location"]))
 
 
+def another_admin(app, auth, **values) -> int:
+    user_id = auth.create_admin(email="collegue@example.fr")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        for name, value in values.items():
+            setattr(user, name, value)
+        db.session.commit()
+    return user_id
+
+
+def test_bulk_gives_tickets_to_another_admin(app, client, auth, clients):
+    colleague = another_admin(app, auth, display_name="Camille Martin")
+    ids = [add_ticket(app, clients[0]), add_ticket(app, clients[1])]
+    assert "Attribuer à Camille Martin" in page_text(client.get("/admin/tickets"))
+    bulk(client, ids, f"assign:{colleague}")
+    assert [get_ticket(app, i).assignee_id for i in ids] == [colleague] * 2
+    assert messages_of(app, ids[1])[-1] == ("event", True, f"assigned:{colleague}")
+
+
+@pytest.mark.parametrize("who", ["disabled", "client", "unknown"])
+def test_bulk_gives_tickets_only_to_an_enabled_admin(app, client, auth, clients, who):
+    if who == "disabled":
+        target = another_admin(app, auth, is_enabled=False)
+    elif who == "client":
+        target = auth.create_client(email="client2@example.fr")
+    else:
+        target = 999999
+    ticket_id = add_ticket(app, clients[0])
+    response = bulk(client, [ticket_id], f"assign:{target}")
+    assert "Choisissez une action dans la liste." in page_text(
+        client.get(response.headers["Location"])
+    )
+    assert get_ticket(app, ticket_id).assignee_id is None
+
+
 @pytest.mark.parametrize(
     ("action", "ids", "message"),
     [
