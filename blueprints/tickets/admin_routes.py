@@ -46,7 +46,7 @@ from models.ticket import PRIORITIES, STATUSES, SUBJECTS, SavedReply, Ticket
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.dates import format_when
-from services.sanitize import sanitize_html
+from services.sanitize import sanitize_html, visible_text
 from web.access import admin_required
 from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
@@ -261,7 +261,14 @@ def admin_edit_saved_reply(reply_id: int):
 
 def _saved_reply_form(reply: SavedReply, title: str):
     form = SavedReplyForm(obj=reply)
-    if not form.validate_on_submit():
+    body = None
+    if form.validate_on_submit():
+        body = sanitize_html(form.body.data)
+        if not visible_text(body):
+            # Only markup that the cleaning removes or that shows nothing: no text to insert.
+            form.body.errors.append(_("Écrivez le texte de la réponse."))
+            body = None
+    if body is None:
         return render_form(
             "tickets/saved_reply_form.html",
             form,
@@ -269,7 +276,7 @@ def _saved_reply_form(reply: SavedReply, title: str):
             cancel_url=url_for("tickets.admin_saved_replies"),
         )
     reply.title = form.title.data.strip()
-    reply.body = sanitize_html(form.body.data)
+    reply.body = body
     if reply.id is None:
         reply.created_by_id = current_user.id
         db.session.add(reply)

@@ -66,6 +66,9 @@ def test_saved_replies_are_kept_cleaned_offered_and_deleted(app, client, client_
         ({"title": ""}, "Donnez un titre à cette réponse."),
         ({"title": "x" * 101}, "100 caractères au plus."),
         ({"body": " "}, "Écrivez le texte de la réponse."),
+        ({"body": "<p></p>"}, "Écrivez le texte de la réponse."),
+        ({"body": "<p>&nbsp;</p><br>"}, "Écrivez le texte de la réponse."),
+        ({"body": "<img src=x onerror=alert(1)>"}, "Écrivez le texte de la réponse."),
     ],
 )
 def test_a_saved_reply_refused_keeps_the_typing(app, client, client_id, fields, message):
