@@ -111,7 +111,8 @@ def admin_bulk():
     # Back to the queue as it was filtered: only the filters the queue reads, never the raw
     # query string (a key such as "endpoint" or "_method" would be taken by url_for).
     back = url_for("tickets.admin_queue", **filters_from(request.args).as_args())
-    ids = request.form.getlist("ticket_ids", type=record_id)[:BULK_MAX]
+    checked = list(dict.fromkeys(request.form.getlist("ticket_ids", type=record_id)))
+    ids, left_out = checked[:BULK_MAX], len(checked) - BULK_MAX
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return htmx_redirect(back)
@@ -138,6 +139,17 @@ def admin_bulk():
                 "%(num)d ticket laissé tel quel (déjà dans cet état).",
                 "%(num)d tickets laissés tels quels (déjà dans cet état).",
                 skipped,
+            ),
+            "info",
+        )
+    if left_out > 0:
+        flash(
+            ngettext(
+                "%(max)d tickets au plus par action : %(num)d ticket coché n'a pas été modifié.",
+                "%(max)d tickets au plus par action : %(num)d tickets cochés n'ont pas été "
+                "modifiés.",
+                left_out,
+                max=BULK_MAX,
             ),
             "info",
         )

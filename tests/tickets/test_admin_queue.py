@@ -232,6 +232,16 @@ def test_bulk_goes_back_to_the_queue_with_its_filters_only(app, client, clients,
     assert get_ticket(app, ticket_id).assignee_id == admin_id(app)
 
 
+def test_bulk_says_how_many_checked_tickets_were_past_its_limit(app, client, clients, monkeypatch):
+    monkeypatch.setattr("blueprints.tickets.admin_routes.BULK_MAX", 2)
+    ids = [add_ticket(app, clients[0]) for _ in range(3)]
+    response = bulk(client, [ids[0], ids[0], *ids], "assign_me")  # a repeated box counts once
+    text = page_text(client.get(response.headers["Location"]))
+    assert "2 tickets modifiés." in text
+    assert "2 tickets au plus par action : 1 ticket coché n'a pas été modifié." in text
+    assert [get_ticket(app, i).assignee_id is not None for i in ids] == [True, True, False]
+
+
 def test_bulk_ignores_ids_that_are_not_numbers(app, client, clients):
     ticket_id = add_ticket(app, clients[0])
     response = bulk(client, [ticket_id, "abc", "-3", "9" * 30], "assign_me")
