@@ -194,6 +194,18 @@ def admin_make_intervention(ticket_id: int):
     ticket = db.get_or_404(Ticket, ticket_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if ticket.intervention_id is not None:
+        # A second click, or another admin first: the client would see a second visit planned.
+        flash(
+            _(
+                "Ce ticket a déjà son intervention. Pour une autre visite, créez-la depuis la "
+                "fiche du client puis liez-la au ticket."
+            ),
+            "info",
+        )
+        return htmx_redirect(
+            url_for("interventions.admin_edit_intervention", intervention_id=ticket.intervention_id)
+        )
     intervention = intervention_from_ticket(ticket, actor=current_user)
     log_activity(
         "intervention.created_from_ticket",

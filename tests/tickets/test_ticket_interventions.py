@@ -1,11 +1,15 @@
-"""Interventions offered on an admin's ticket page, as the admin reads dates: Paris time."""
+"""Interventions from an admin's ticket page: one per ticket, dated in Paris time."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
+from models import db
+from models.intervention import Intervention
+from tests.conftest import csrf_token_from
 from tests.fixtures.accounts import page_text
 from tests.fixtures.devices import add_intervention, client_id_of
 from tests.fixtures.tickets import add_ticket
@@ -32,3 +36,18 @@ def test_interventions_to_link_are_dated_in_paris_time(app, client, client_id, s
     ticket_id = add_ticket(app, client_id)
     text = page_text(client.get(f"/admin/tickets/{ticket_id}"))
     assert f"{shown} — Remplacement du disque" in text
+
+
+def test_a_second_click_on_create_an_intervention_plans_no_second_visit(app, client, client_id):
+    ticket_id = add_ticket(app, client_id, title="Écran noir")
+    page = client.get(f"/admin/tickets/{ticket_id}").get_data(as_text=True)
+    url = f"/admin/tickets/{ticket_id}/intervention"
+    first = client.post(url, data={"csrf_token": csrf_token_from(page)})
+    second = client.post(url, data={"csrf_token": csrf_token_from(page)})
+    with app.app_context():
+        (intervention_id,) = db.session.scalars(sa.select(Intervention.id)).all()
+    assert first.headers["Location"] == second.headers["Location"]
+    assert second.headers["Location"] == f"/admin/interventions/{intervention_id}/edit"
+    assert "Ce ticket a déjà son intervention." in page_text(client.get(second.headers["Location"]))
+    after = client.get(f"/admin/tickets/{ticket_id}").get_data(as_text=True)
+    assert f'action="{url}"' not in after  # the button is gone once the ticket has one
