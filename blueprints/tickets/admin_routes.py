@@ -41,17 +41,19 @@ from blueprints.tickets.rules import (
     status_problem,
 )
 from models import db, utcnow
+from models.client import Client
 from models.intervention import Intervention
 from models.ticket import PRIORITIES, STATUSES, SUBJECTS, SavedReply, Ticket
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.dates import format_when
 from services.sanitize import sanitize_html, visible_text
-from web.access import admin_required
+from web.access import admin_required, log_admin_view
 from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 BULK_MAX = 200
+SECTION = "tickets"  # the client's section named in the log of admin views (as in routes.py)
 
 
 def _admins() -> list[tuple[int, str]]:
@@ -75,6 +77,11 @@ def admin_queue():
     the next page comes as a fragment of rows.
     """
     filters = filters_from(request.args)
+    client = db.session.get(Client, filters.client) if filters.client is not None else None
+    if client is not None:
+        # Filtered on one client, the queue is a page about that client: every page and
+        # fragment of it is a view of their data.
+        log_admin_view(client.id, SECTION)
     admins = _admins()
     tickets, next_cursor = queue_page(
         filters, current_user.id, request.args.get("after"), current_app.config["PAGE_SIZE"]
@@ -87,6 +94,7 @@ def admin_queue():
         tickets=tickets,
         next_cursor=next_cursor,
         filters=filters,
+        client=client,
         requests={tid: days_left(r.deadline, today) for tid, r in requests.items()},
         request_kinds={tid: r.kind_label for tid, r in requests.items()},
         admins=admins,

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import db, utcnow
+from models.activity import ActivityLog
 from models.ticket import Ticket
 from models.user import User
+from services.activity import CLIENT_VIEWED
 from services.data_rights import open_request
 from tests.conftest import HTMX, csrf_token_from
 from tests.fixtures.accounts import page_text
@@ -85,6 +87,34 @@ def test_a_client_filter_shows_only_that_client(app, client, clients):
     add_ticket(app, clients[1], title="Wi-Fi lent")
     text = page_text(client.get(f"/admin/tickets?client={clients[1]}"))
     assert "Wi-Fi lent" in text and "Panne imprimante" not in text
+
+
+def views_logged(app) -> list[tuple[int, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(ActivityLog.target_id, ActivityLog.detail)
+            .where(ActivityLog.action == CLIENT_VIEWED)
+            .order_by(ActivityLog.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize("headers", [None, HTMX], ids=["page", "fragment"])
+def test_the_queue_filtered_on_a_client_names_them_and_logs_the_view(app, client, clients, headers):
+    add_ticket(app, clients[0], title="Panne imprimante")
+    response = client.get(f"/admin/tickets?client={clients[0]}&state=all", headers=headers)
+    assert "Panne imprimante" in page_text(response)
+    assert views_logged(app) == [(clients[0], "section=tickets")]
+    if headers is None:
+        text = re.sub(r"<[^>]+>", "", page_text(response))
+        assert "Client : Marie Durand" in text and "Voir tous les clients" in text
+
+
+def test_the_queue_of_every_client_logs_no_view_of_one(app, client, clients):
+    add_ticket(app, clients[0])
+    client.get("/admin/tickets")
+    client.get("/admin/tickets?client=999999")
+    assert views_logged(app) == []
 
 
 def test_the_filters_answer_a_fragment_for_htmx(app, client, clients):
