@@ -189,3 +189,13 @@ def test_the_demo_has_tickets_in_each_status_and_a_deletion_request(app):
             .select_from(Ticket)
             .where(Ticket.intervention_id.is_not(None))
         )
+
+
+def test_every_demo_client_has_two_to_four_tickets_and_the_admin_kept_replies(app):
+    with app.app_context():
+        load_demo_data()
+        per_client = db.session.scalars(
+            sa.select(sa.func.count()).select_from(Ticket).group_by(Ticket.client_id)
+        ).all()
+        assert per_client and all(2 <= n <= 4 for n in per_client)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedReply)) >= 2
