@@ -115,7 +115,6 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "licence_id": records.me.licence_id,
         "intervention_id": records.me.intervention_id,
         "ticket_id": records.me.ticket_id,
-        "reply_id": 1,  # a saved reply: staff-only, any id
         "user_id": 1,
         "name": "contact",
     }
