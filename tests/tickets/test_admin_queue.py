@@ -153,17 +153,31 @@ def test_pages_follow_each_other_without_gap_or_repeat(app, client, clients, sor
         ticket_id = add_ticket(app, clients[0], title=f"Ticket {n}")
         moment = utcnow() - timedelta(hours=10 - n)
         set_ticket(app, ticket_id, last_message_at=moment, last_client_message_at=moment)
-    seen = []
+    seen, pages = [], 0
     url = f"/admin/tickets?sort={sort}"
     headers = {}
     while url:
         html = client.get(url, headers=headers).get_data(as_text=True)
+        pages += 1
         seen += re.findall(r"Ticket (\d)</a>", html)
         more = re.search(r'hx-get="(/admin/tickets\?[^"]+)"', html)
         url = more.group(1).replace("&amp;", "&") if more else None
         headers = HTMX
     expected = ["4", "3", "2", "1", "0"] if sort == "activity" else ["0", "1", "2", "3", "4"]
     assert seen == expected
+    assert pages == 3
+
+
+@pytest.mark.settings(PAGE_SIZE=2)
+def test_a_later_page_opened_as_a_page_leads_back_to_the_most_recent(app, client, clients):
+    for n in range(3):
+        add_ticket(app, clients[0], title=f"Ticket {n}", subject="hardware")
+    first = client.get("/admin/tickets?subject=hardware").get_data(as_text=True)
+    assert "Tickets les plus récents" not in first
+    later = re.search(r'<a href="(/admin/tickets\?[^"]*after=[^"]+)"', first).group(1)
+    html = client.get(later.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Ticket 0</a>" in html and "Ticket 2</a>" not in html
+    assert '<a href="/admin/tickets?subject=hardware">← Tickets les plus récents</a>' in html
 
 
 def test_a_data_rights_request_stands_out_with_its_days_left(app, client, clients):
