@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import bleach
 
 ALLOWED_TAGS = frozenset(
@@ -34,3 +36,13 @@ def _nofollow(attrs, new=False):
     if (None, "href") in attrs:
         attrs[(None, "rel")] = "nofollow noopener noreferrer"
     return attrs
+
+
+def visible_text(value: str | None) -> str:
+    """What a reader sees of cleaned HTML ``value``: its text without tags, trimmed.
+
+    Empty for markup that shows nothing (``<p></p>``, an image removed by the cleaning).
+    """
+    if not value:
+        return ""
+    return html.unescape(bleach.clean(value, tags=set(), strip=True)).strip()

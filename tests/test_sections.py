@@ -26,7 +26,8 @@ MAIL_TEMPLATES = sorted(
 POLICY_PAGES = {"/confidentialite"}
 INSTRUCTIONS = ("ouvrez un ticket", "formulaire de ticket", "champ « sujet »", "open a ticket")
 # The ticket form's "Sujet" list names what a client may ask about (billing, a contract): topics
-# of a request, not pages; the form and the queue's filter may name them before their sections exist.
+# of a request, not pages; the form may name them before their sections exist, and so may the
+# admins' queue, which filters on the same list.
 SUBJECT_PAGES = {"/tickets/new", "/admin/tickets"}
 MAX_PAGES = 150
 

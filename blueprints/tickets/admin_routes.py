@@ -15,6 +15,7 @@ from flask_login import current_user
 from blueprints.tickets import bp
 from blueprints.tickets.forms import (
     BULK_ASSIGN_ME,
+    BULK_ASSIGN_TO,
     BULK_UNASSIGN,
     BulkForm,
     LinkInterventionForm,
@@ -40,16 +41,19 @@ from blueprints.tickets.rules import (
     status_problem,
 )
 from models import db, utcnow
+from models.client import Client
 from models.intervention import Intervention
 from models.ticket import PRIORITIES, STATUSES, SUBJECTS, SavedReply, Ticket
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
-from services.sanitize import sanitize_html
-from web.access import admin_required
+from services.dates import format_when
+from services.sanitize import sanitize_html, visible_text
+from web.access import admin_required, log_admin_view
 from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 BULK_MAX = 200
+SECTION = "tickets"  # the client's section named in the log of admin views (as in routes.py)
 
 
 def _admins() -> list[tuple[int, str]]:
@@ -73,6 +77,12 @@ def admin_queue():
     the next page comes as a fragment of rows.
     """
     filters = filters_from(request.args)
+    client = db.session.get(Client, filters.client) if filters.client is not None else None
+    if client is not None:
+        # Filtered on one client, the queue is a page about that client: every page and
+        # fragment of it is a view of their data.
+        log_admin_view(client.id, SECTION)
+    admins = _admins()
     tickets, next_cursor = queue_page(
         filters, current_user.id, request.args.get("after"), current_app.config["PAGE_SIZE"]
     )
@@ -84,9 +94,10 @@ def admin_queue():
         tickets=tickets,
         next_cursor=next_cursor,
         filters=filters,
+        client=client,
         requests={tid: days_left(r.deadline, today) for tid, r in requests.items()},
         request_kinds={tid: r.kind_label for tid, r in requests.items()},
-        admins=_admins(),
+        admins=admins,
         statuses=STATUSES,
         priorities=PRIORITIES,
         subjects=SUBJECTS,
@@ -95,7 +106,7 @@ def admin_queue():
         assignee_me=ASSIGNEE_ME,
         assignee_nobody=ASSIGNEE_NOBODY,
         sorts={SORT_ACTIVITY: _("Activité récente"), SORT_WAITING: _("Attente du client")},
-        bulk_form=BulkForm(formdata=None),
+        bulk_form=_bulk_form(admins, formdata=None),
         now=utcnow(),
     )
 
@@ -104,9 +115,12 @@ def admin_queue():
 @admin_required
 def admin_bulk():
     """Apply one action (assign to me, unassign, a status) to the checked tickets."""
-    form = BulkForm()
-    back = url_for("tickets.admin_queue", **request.args)
-    ids = request.form.getlist("ticket_ids", type=record_id)[:BULK_MAX]
+    form = _bulk_form(_admins())
+    # Back to the queue as it was filtered: only the filters the queue reads, never the raw
+    # query string (a key such as "endpoint" or "_method" would be taken by url_for).
+    back = url_for("tickets.admin_queue", **filters_from(request.args).as_args())
+    checked = list(dict.fromkeys(request.form.getlist("ticket_ids", type=record_id)))
+    ids, left_out = checked[:BULK_MAX], len(checked) - BULK_MAX
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return htmx_redirect(back)
@@ -136,7 +150,29 @@ def admin_bulk():
             ),
             "info",
         )
+    if left_out > 0:
+        flash(
+            ngettext(
+                "%(max)d tickets au plus par action : %(num)d ticket coché n'a pas été modifié.",
+                "%(max)d tickets au plus par action : %(num)d tickets cochés n'ont pas été "
+                "modifiés.",
+                left_out,
+                max=BULK_MAX,
+            ),
+            "info",
+        )
     return htmx_redirect(back)
+
+
+def _bulk_form(admins: list[tuple[int, str]], **kwargs) -> BulkForm:
+    """The bulk form, whose actions also give the tickets to each other enabled admin."""
+    form = BulkForm(**kwargs)
+    form.action.choices = form.action.choices + [
+        (f"{BULK_ASSIGN_TO}{admin_id}", _("Attribuer à %(name)s", name=name))
+        for admin_id, name in admins
+        if admin_id != current_user.id
+    ]
+    return form
 
 
 def _apply(action: str, ticket: Ticket) -> bool:
@@ -145,6 +181,10 @@ def _apply(action: str, ticket: Ticket) -> bool:
         return assign(ticket, current_user, actor=current_user) is not None
     if action == BULK_UNASSIGN:
         return assign(ticket, None, actor=current_user) is not None
+    if action.startswith(BULK_ASSIGN_TO):
+        # Offered only for enabled admins (the form's choices), so the id is one of theirs.
+        admin = db.session.get(User, int(action.removeprefix(BULK_ASSIGN_TO)))
+        return assign(ticket, admin, actor=current_user) is not None
     new_status = action.removeprefix("status:")
     if status_problem(ticket, new_status, by_staff=True):
         return False
@@ -162,6 +202,18 @@ def admin_make_intervention(ticket_id: int):
     ticket = db.get_or_404(Ticket, ticket_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if ticket.intervention_id is not None:
+        # A second click, or another admin first: the client would see a second visit planned.
+        flash(
+            _(
+                "Ce ticket a déjà son intervention. Pour une autre visite, créez-la depuis la "
+                "fiche du client puis liez-la au ticket."
+            ),
+            "info",
+        )
+        return htmx_redirect(
+            url_for("interventions.admin_edit_intervention", intervention_id=ticket.intervention_id)
+        )
     intervention = intervention_from_ticket(ticket, actor=current_user)
     log_activity(
         "intervention.created_from_ticket",
@@ -182,7 +234,7 @@ def _intervention_choices(client_id: int) -> list[tuple[int, str]]:
         .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
         .limit(50)
     )
-    return [(r.id, f"{r.starts_at:%d/%m/%Y} — {r.description[:60]}") for r in rows]
+    return [(r.id, f"{format_when(r.starts_at)} — {r.description[:60]}") for r in rows]
 
 
 @bp.post("/admin/tickets/<int:ticket_id>/intervention/link")
@@ -241,7 +293,14 @@ def admin_edit_saved_reply(reply_id: int):
 
 def _saved_reply_form(reply: SavedReply, title: str):
     form = SavedReplyForm(obj=reply)
-    if not form.validate_on_submit():
+    body = None
+    if form.validate_on_submit():
+        body = sanitize_html(form.body.data)
+        if not visible_text(body):
+            # Only markup that the cleaning removes or that shows nothing: no text to insert.
+            form.body.errors.append(_("Écrivez le texte de la réponse."))
+            body = None
+    if body is None:
         return render_form(
             "tickets/saved_reply_form.html",
             form,
@@ -249,7 +308,7 @@ def _saved_reply_form(reply: SavedReply, title: str):
             cancel_url=url_for("tickets.admin_saved_replies"),
         )
     reply.title = form.title.data.strip()
-    reply.body = sanitize_html(form.body.data)
+    reply.body = body
     if reply.id is None:
         reply.created_by_id = current_user.id
         db.session.add(reply)

@@ -1,4 +1,5 @@
-"""Demo tickets for the demo clients: every status, a deletion request, internal notes.
+"""Demo tickets for the demo clients: every status, a deletion request, internal notes; and
+the replies the demo admin keeps.
 
 Times are set in the past (minutes before now) so that the lists read as a real history.
 """
@@ -22,6 +23,7 @@ from blueprints.tickets.rules import (
 from models import db, utcnow
 from models.device import Device
 from models.intervention import Intervention
+from models.ticket import SavedReply
 from services.data_rights import open_request
 
 DEMO_LOG = (
@@ -107,7 +109,44 @@ DEMO_TICKETS = [
                 )
             ],
         ),
+        (
+            "network",
+            "Le dossier partagé ne s'ouvre plus",
+            "high",
+            "in_progress",
+            [
+                (
+                    "client",
+                    "<p>Depuis ce matin, le dossier « Adhérents » affiche « Accès refusé ».</p>",
+                ),
+                ("note", "<p>Mot de passe du NAS changé la semaine dernière ? À vérifier.</p>"),
+                (
+                    "staff",
+                    "<p>Nous allons nous connecter à distance cet après-midi pour rétablir "
+                    "l'accès.</p>",
+                ),
+            ],
+        ),
     ],
+]
+
+# Replies the demo admin keeps, to insert into an answer: (title, body).
+DEMO_SAVED_REPLIES = [
+    (
+        "Redémarrage",
+        "<p>Bonjour, pouvez-vous éteindre l'appareil une minute, le rallumer, puis nous dire si "
+        "le problème revient ?</p>",
+    ),
+    (
+        "Prise en main à distance",
+        "<p>Bonjour, nous allons nous connecter à distance : gardez votre ordinateur allumé et "
+        "acceptez la demande de connexion quand elle s'affiche.</p>",
+    ),
+    (
+        "Problème résolu",
+        "<p>Le problème est réglé de notre côté. Si tout fonctionne chez vous, nous fermerons ce "
+        "ticket dans quelques jours.</p>",
+    ),
 ]
 
 
@@ -123,6 +162,10 @@ def add_demo_tickets(admin, clients) -> None:
                     change_status(ticket, status, actor=admin, by_staff=True)
             if subject == "erasure":
                 open_request(client.id, "erasure", ticket_id=ticket.id)
+    db.session.add_all(
+        SavedReply(title=title, body=body, created_by_id=admin.id)
+        for title, body in DEMO_SAVED_REPLIES
+    )
     db.session.flush()
 
 

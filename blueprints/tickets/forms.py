@@ -162,6 +162,7 @@ class AssigneeForm(CleanForm):
 # Bulk actions of the queue: code -> label.
 BULK_ASSIGN_ME = "assign_me"
 BULK_UNASSIGN = "unassign"
+BULK_ASSIGN_TO = "assign:"  # followed by an admin's id; the route adds one choice per admin
 BULK_ACTIONS = {
     BULK_ASSIGN_ME: _l("M'attribuer"),
     BULK_UNASSIGN: _l("Retirer le responsable"),

@@ -66,6 +66,9 @@ def test_saved_replies_are_kept_cleaned_offered_and_deleted(app, client, client_
         ({"title": ""}, "Donnez un titre à cette réponse."),
         ({"title": "x" * 101}, "100 caractères au plus."),
         ({"body": " "}, "Écrivez le texte de la réponse."),
+        ({"body": "<p></p>"}, "Écrivez le texte de la réponse."),
+        ({"body": "<p>&nbsp;</p><br>"}, "Écrivez le texte de la réponse."),
+        ({"body": "<img src=x onerror=alert(1)>"}, "Écrivez le texte de la réponse."),
     ],
 )
 def test_a_saved_reply_refused_keeps_the_typing(app, client, client_id, fields, message):
@@ -186,3 +189,13 @@ def test_the_demo_has_tickets_in_each_status_and_a_deletion_request(app):
             .select_from(Ticket)
             .where(Ticket.intervention_id.is_not(None))
         )
+
+
+def test_every_demo_client_has_two_to_four_tickets_and_the_admin_kept_replies(app):
+    with app.app_context():
+        load_demo_data()
+        per_client = db.session.scalars(
+            sa.select(sa.func.count()).select_from(Ticket).group_by(Ticket.client_id)
+        ).all()
+        assert per_client and all(2 <= n <= 4 for n in per_client)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedReply)) >= 2
