@@ -14,7 +14,7 @@ from models import db
 from models.client import Client
 from models.user import User
 from services.invitations import invitation_token
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.config import TEST_SECRET_KEY
 
 KNOWN_ARGUMENTS = {"device_id", "licence_id", "intervention_id", "name", "token"}
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from models import db
 from models.activity import ActivityLog
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, sent_mails
 from tests.fixtures.login_guard import fail_logins
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
+from tests.fixtures.users import PASSWORD
 
 NEW = "Nouveau-Mot-De-Passe-2026!"
 WRONG = "Mauvais-Mot-De-Passe-42!"

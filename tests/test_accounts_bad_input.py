@@ -14,8 +14,9 @@ from models.recovery_code import RecoveryCode
 from models.user import ROLE_CLIENT, User
 from services import accounts
 from services.invitations import invitation_token
-from tests.conftest import PASSWORD, count_rows, make_user
+from tests.fixtures.database import count_rows
 from tests.fixtures.totp import TEST_TOTP_SECRET, enrol, fresh_code
+from tests.fixtures.users import PASSWORD, make_user
 
 NEW = "Nouveau-Mot-De-Passe-2026!"
 

@@ -14,11 +14,13 @@ from models import db
 from models.activity import ActivityLog
 from models.user import User
 from services.invitations import invitation_token
-from tests.conftest import PASSWORD, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
+from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.database import count_rows
 from tests.fixtures.login_guard import fail_logins, failure_rows
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
+from tests.fixtures.users import PASSWORD
 from web.limits import limiter_of
 from web.sessions import LOGIN_AT, SECOND_FACTOR, SEEN_AT
 

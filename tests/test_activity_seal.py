@@ -13,8 +13,7 @@ from app import create_app
 from models import db, utcnow
 from models.activity import ActivityLog, ActivitySealHead
 from services import activity_seal
-from tests.conftest import base_config
-from tests.test_models import empty_database  # noqa: F401 - fixture
+from tests.fixtures.config import base_config
 
 
 def add_entries(app, count, **values):
@@ -261,7 +260,7 @@ def test_seal_lag_measures_the_unsealed_tail(app):
         assert activity_seal.seal_lag() > activity_seal.MAX_SEAL_LAG
 
 
-def test_entries_sealed_before_the_upgrade_keep_verifying(empty_database, tmp_path):  # noqa: F811
+def test_entries_sealed_before_the_upgrade_keep_verifying(empty_database, tmp_path):
     """A log sealed by the old cron command (id order), plus entries it never sealed."""
     app = create_app(base_config(empty_database, tmp_path))
     with app.app_context():

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import db
 from models.activity import ActivityLog
-from tests.conftest import HTMX
+from tests.fixtures.http import HTMX
 
 
 def add_entries(app, *entries):

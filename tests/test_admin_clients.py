@@ -15,8 +15,10 @@ from models.mail import OutboxMail
 from models.user import User
 from services import client_search
 from services.invitations import create_client_on_behalf
-from tests.conftest import HTMX, TEST_SECRET_KEY, count_rows
 from tests.fixtures.accounts import sent_mails
+from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.database import count_rows
+from tests.fixtures.http import HTMX
 from web import dashboard
 
 CLIENTS = [

@@ -12,7 +12,7 @@ from app import create_app
 from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.config import TEST_SECRET_KEY
 
 RECORD_ARGS = {"client_id", "device_id", "licence_id", "intervention_id"}
 REVEALS = ("/serial", "/key")

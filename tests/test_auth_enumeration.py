@@ -17,7 +17,8 @@ from flask import template_rendered
 from models import db
 from models.mail import OutboxMail
 from models.user import User
-from tests.conftest import PASSWORD, count_rows, make_user
+from tests.fixtures.database import count_rows
+from tests.fixtures.users import PASSWORD, make_user
 
 NEW = "Nouveau-Mot-De-Passe-2026!"
 

@@ -7,8 +7,8 @@ from argon2 import PasswordHasher
 from models import db
 from models.activity import ActivityLog
 from models.user import User
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import get_user, without_csrf
+from tests.fixtures.users import PASSWORD
 
 WRONG = "Mauvais-Mot-De-Passe-42!"
 

@@ -11,8 +11,9 @@ from models.client import Client
 from models.user import User
 from services import accounts
 from services.account_rules import is_common_password, password_problems
-from tests.conftest import PASSWORD, count_rows
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.database import count_rows
+from tests.fixtures.users import PASSWORD
 
 
 def registration(email="jean.dupont@example.fr", password=PASSWORD, **extra):

@@ -7,9 +7,9 @@ import pytest
 from models import db, utcnow
 from models.user import User
 from services import accounts
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, page_text, sent_mails, without_csrf
 from tests.fixtures.login_guard import fail_logins
+from tests.fixtures.users import PASSWORD
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 

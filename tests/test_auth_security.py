@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from models import db, utcnow
 from models.user import User
 from services import accounts
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.users import PASSWORD
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

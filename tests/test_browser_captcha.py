@@ -3,7 +3,8 @@
 import pytest
 
 from models.captcha import SpentCaptchaChallenge
-from tests.conftest import PASSWORD, count_rows
+from tests.fixtures.database import count_rows
+from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,10 @@ import pytest
 from models import db
 from models.device import Device
 from models.intervention import Intervention
-from tests.conftest import PASSWORD, count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import add_device, add_intervention, client_id_of
 from tests.fixtures.totp import TEST_TOTP_SECRET, code_for
+from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from tests.conftest import PASSWORD
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
 from tests.fixtures.totp import TEST_TOTP_SECRET
+from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from tests.conftest import PASSWORD, TEST_SECRET_KEY
+from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.users import PASSWORD
 
 # The only pages a browser may keep, and only for an anonymous visitor.
 PUBLIC_PAGES = {"public.home", "public.privacy", "public.legal"}
@@ -62,7 +63,7 @@ def test_nothing_is_kept_for_a_logged_in_admin(client, admin_login):
 
 
 def test_nothing_is_kept_halfway_through_the_second_factor(app, client):
-    from tests.conftest import make_user
+    from tests.fixtures.users import make_user
 
     make_user(app, email="admin@example.fr", role="admin")
     client.post("/auth/login", data={"email": "admin@example.fr", "password": PASSWORD})

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from models.captcha import SpentCaptchaChallenge
-from tests.conftest import PASSWORD, TEST_FIELD_KEY, TEST_SECRET_KEY, count_rows
 from tests.fixtures.captcha import (
     RECAPTCHA_TEST_SECRET,
     RECAPTCHA_TEST_SITE_KEY,
@@ -23,6 +22,9 @@ from tests.fixtures.captcha import (
     iso_utc,
     solve_altcha,
 )
+from tests.fixtures.config import TEST_FIELD_KEY, TEST_SECRET_KEY
+from tests.fixtures.database import count_rows
+from tests.fixtures.users import PASSWORD
 from web import captcha
 
 EMAIL = "client@example.fr"

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 
 from models import db
 from models.client_search_index import ClientSearchTerm
-from tests.conftest import HTMX, count_rows
+from tests.fixtures.database import count_rows
+from tests.fixtures.http import HTMX
 
 
 def test_reindex_rebuilds_the_search_index(app, runner, client, auth):

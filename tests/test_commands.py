@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from models import db
 from models.client import CATEGORIES, Client
 from models.user import User
-from tests.conftest import count_rows
+from tests.fixtures.database import count_rows
 
 
 def test_create_admin_reads_password_from_stdin(app, runner):

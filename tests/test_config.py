@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from services import crypto
 from settings import HASH_KEY_SETTINGS, secret_key_problem
-from tests.conftest import TEST_FIELD_KEY
+from tests.fixtures.config import TEST_FIELD_KEY
 
 PRODUCTION_HASH_KEYS = {name: f"{name.lower()}-0123456789abcdef" for name in HASH_KEY_SETTINGS}
 STRONG_KEY = "Vq3-mZ8_rT1xKp0LwN7eYb2uHc5GfJ4sD6aQ9iOoE"

@@ -10,7 +10,7 @@ from models import db
 from models.device import Device, Licence
 from models.user import User
 from services.crypto import InvalidToken, decrypt, encrypt
-from tests.conftest import TEST_FIELD_KEY
+from tests.fixtures.config import TEST_FIELD_KEY
 from tests.fixtures.devices import add_device, add_licence, client_id_of
 
 NEW_KEY = Fernet.generate_key().decode()

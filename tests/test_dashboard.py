@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import HTMX
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
+from tests.fixtures.http import HTMX
 
 COMPLETE = {
     "address_line1": "12 rue des Palmiers",

@@ -7,7 +7,7 @@ from blueprints.devices.rules import find_client_ids_by_serial, normalise_serial
 from models import db
 from models.activity import ActivityLog
 from models.device import Device, Licence
-from tests.conftest import count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import add_device, add_licence, client_id_of
 
 HTMX = {"HX-Request": "true"}

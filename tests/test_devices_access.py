@@ -9,7 +9,7 @@ to the client named in the URL.
 import pytest
 
 from app import create_app
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.config import TEST_SECRET_KEY
 
 AREAS = ("devices.", "interventions.")
 RECORD_ARGS = {"device_id", "licence_id", "intervention_id"}

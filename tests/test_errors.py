@@ -3,7 +3,7 @@
 import pytest
 from flask import abort
 
-from tests.conftest import HTMX
+from tests.fixtures.http import HTMX
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app import create_app
 from models import db
 from services.mail import send_mail
-from tests.conftest import base_config
+from tests.fixtures.config import base_config
 from tests.fixtures.mail import deliver_outbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,8 +20,10 @@ from app import create_app
 from models import db
 from models.user import User
 from services.invitations import invitation_token
-from tests.conftest import HTMX, PASSWORD, TEST_SECRET_KEY, make_user
+from tests.fixtures.config import TEST_SECRET_KEY
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
+from tests.fixtures.http import HTMX
+from tests.fixtures.users import PASSWORD, make_user
 from tests.test_accounts_bad_input import FORMS as ACCOUNT_FORMS
 from tests.test_accounts_bad_input import check_answer
 from tests.test_accounts_bad_input import prepare as prepare_account_form

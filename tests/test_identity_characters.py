@@ -13,8 +13,8 @@ import pytest
 from wtforms import PasswordField, StringField
 
 from services.profile import SECTIONS
-from tests.conftest import make_user
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.users import make_user
 from tests.test_hostile_input import COMPANY, CONTACT, IDENTITY, NEW_CLIENT
 from web.forms import invisible_formatting_problem
 from web.profile_forms import SECTION_FORMS

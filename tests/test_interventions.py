@@ -18,7 +18,7 @@ from models import db, utcnow
 from models.activity import ActivityLog
 from models.intervention import Intervention
 from services.sanitize import sanitize_html
-from tests.conftest import count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import add_device, add_intervention, client_id_of
 
 HTMX = {"HX-Request": "true"}

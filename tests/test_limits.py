@@ -7,7 +7,7 @@ import os
 import pytest
 import redis
 
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 from web import limits
 
 # A Redis database index of its own (emptied by the tests): TEST_REDIS_URL picks another one.

@@ -10,10 +10,10 @@ from models.activity import ActivityLog
 from models.login_failure import LoginFailure
 from models.user import User
 from services import login_guard
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import link_in, page_text, sent_mails
 from tests.fixtures.captcha import solve_altcha
 from tests.fixtures.login_guard import WRONG_PASSWORD, fail_logins, failure_rows, pass_time
+from tests.fixtures.users import PASSWORD
 from web.limits import limiter_of
 
 OWNER_IP = "203.0.113.5"

@@ -21,7 +21,7 @@ from services.mail_delivery import (
     mail_config_problems,
     retry_delay,
 )
-from tests.conftest import count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.mail import deliver_outbox, eml_for, outbox_for, text_and_html
 
 TO = "marie.martin@example.fr"

@@ -18,8 +18,9 @@ from models import db, utcnow
 from models.mail import STATUS_FAILED, STATUS_PENDING, STATUS_SENT, OutboxMail
 from services.crypto import decrypt
 from services.mail import send_mail
-from tests.conftest import PASSWORD, count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.mail import deliver_outbox, eml_for, outbox_for, text_and_html
+from tests.fixtures.users import PASSWORD
 
 TO = "marie.martin@example.fr"
 NEW_CLIENT = {
@@ -234,7 +235,7 @@ def test_no_token_of_a_mailed_link_is_left_in_the_database(app, admin_client, au
 def test_crypto_rotate_re_encrypts_waiting_bodies_and_leaves_blanked_ones(app, runner):
     from cryptography.fernet import Fernet
 
-    from tests.conftest import TEST_FIELD_KEY
+    from tests.fixtures.config import TEST_FIELD_KEY
 
     queue(app, "sent@example.fr")
     deliver_outbox(app)

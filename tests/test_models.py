@@ -1,15 +1,11 @@
 """The schema: personal data declared on every column; migrations match the models."""
 
-import os
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
 from models import CATEGORIES, RETENTION, db
-from tests.conftest import base_config
+from tests.fixtures.config import base_config
 
 
 def all_columns():
@@ -36,26 +32,6 @@ def test_email_and_names_are_declared_personal():
     assert user.c.email.info["category"] == "identification"
     assert client.c.last_name.info["category"] == "contact"
     assert client.c.company_name.info["category"] == "company"
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """A database with no table at all, on the same server as the tests."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    name = f"ec_migrations_{uuid.uuid4().hex[:8]}"
-    server = sa.make_url(url)
-    engine = sa.create_engine(server.set(database=server.database))
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        engine.dispose()
 
 
 def test_upgrade_from_empty_then_models_match_migrations(empty_database, tmp_path):

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
-from tests.conftest import csrf_token_from, make_user
 from tests.fixtures.accounts import get_user
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import csrf_token_from
+from tests.fixtures.users import make_user
 from web.forms import render_form
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from models.user import User
 from services import accounts
 from services.account_rules import password_problems, strength_problem
 from services.invitations import invitation_token
-from tests.conftest import PASSWORD, make_user
+from tests.fixtures.users import PASSWORD, make_user
 
 WEAK = "Aaaaaaaaaaaaaaaaa1!"
 STRONG = "Nouveau-Mot-De-Passe-2026!"

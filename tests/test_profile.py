@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from models.client import Client
-from tests.conftest import HTMX
+from tests.fixtures.http import HTMX
 
 COMPLETE = {
     "address_line1": "12 rue des Palmiers",

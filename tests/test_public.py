@@ -57,7 +57,7 @@ def test_health_ok_reveals_nothing(client):
 
 def test_health_is_503_when_the_database_does_not_answer(tmp_path):
     from app import create_app
-    from tests.conftest import base_config
+    from tests.fixtures.config import base_config
 
     url = "sqlite:////nonexistent-dir/never/db.sqlite"
     response = create_app(base_config(url, tmp_path)).test_client().get("/health")

@@ -8,8 +8,9 @@ from models import db
 from models.activity import ActivityLog
 from models.user import User
 from services.activity_seal import SEAL_STATEMENTS
-from tests.conftest import HTMX, make_user
 from tests.fixtures.devices import add_device, add_intervention, add_licence
+from tests.fixtures.http import HTMX
+from tests.fixtures.users import make_user
 
 
 def add_history(app, client_id: int, how_many: int) -> None:

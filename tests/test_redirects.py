@@ -14,8 +14,10 @@ from app import create_app
 from models import db
 from models.user import User
 from services.crypto import decrypt
-from tests.conftest import PASSWORD, TEST_SECRET_KEY, csrf_token_from, make_user
+from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.http import csrf_token_from
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, code_for, fresh_code
+from tests.fixtures.users import PASSWORD, make_user
 from web.security import is_safe_redirect_target
 
 NEW_ADMIN = "new-admin@example.fr"

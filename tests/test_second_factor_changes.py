@@ -6,9 +6,10 @@ import pyotp
 import pytest
 
 from models.recovery_code import RecoveryCode
-from tests.conftest import PASSWORD, count_rows
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.database import count_rows
 from tests.fixtures.totp import TEST_TOTP_SECRET, enrol, fresh_code
+from tests.fixtures.users import PASSWORD
 
 NEW_SECRET_PATTERN = re.compile(r'<code id="totp-key" class="totp-key">([A-Z2-7 ]+)</code>')
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import HTMX
+from tests.fixtures.http import HTMX
 
 
 def test_security_headers_on_every_page(client):
@@ -114,7 +114,7 @@ def test_post_without_csrf_token_is_refused(client, auth):
 
 @pytest.mark.settings(WTF_CSRF_ENABLED=True)
 def test_csrf_token_in_header_is_accepted(client, auth):
-    from tests.conftest import csrf_token_from
+    from tests.fixtures.http import csrf_token_from
 
     auth.create_client()
     token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
@@ -141,7 +141,7 @@ PORTAL = "https://espace-client.example.fr"
 def production_app(tmp_path, **extra):
     from app import create_app
     from settings import HASH_KEY_SETTINGS
-    from tests.conftest import TEST_FIELD_KEY, TEST_SECRET_KEY
+    from tests.fixtures.config import TEST_FIELD_KEY, TEST_SECRET_KEY
 
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",

@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from tests.conftest import TEST_SECRET_KEY
+from tests.fixtures.config import TEST_SECRET_KEY
 
 _app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
 RULES = [r for r in _app.url_map.iter_rules() if r.endpoint != "static"]

@@ -12,9 +12,10 @@ from models.activity import ActivityLog
 from models.recovery_code import RecoveryCode
 from models.user import User
 from services import totp
-from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import sent_mails
+from tests.fixtures.database import count_rows
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, code_for, enrol, fresh_code
+from tests.fixtures.users import PASSWORD, make_user
 from web.sessions import PENDING_SECOND_FACTOR, SECOND_FACTOR
 
 

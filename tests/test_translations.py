@@ -14,9 +14,9 @@ from babel.support import Translations
 
 from models import db
 from models.user import User
-from tests.conftest import PASSWORD
 from tests.fixtures.accounts import page_text, sent_mails
 from tests.fixtures.translations import TRANSLATIONS, compile_catalogues
+from tests.fixtures.users import PASSWORD
 
 ROOT = TRANSLATIONS.parent
 POT = TRANSLATIONS / "messages.pot"

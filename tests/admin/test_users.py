@@ -9,9 +9,10 @@ from models import db, utcnow
 from models.activity import ActivityLog
 from models.user import ROLE_ADMIN, User
 from services import accounts
-from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.database import count_rows
 from tests.fixtures.login_guard import fail_logins, failure_rows
+from tests.fixtures.users import PASSWORD, make_user
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 
