@@ -14,8 +14,8 @@ from wtforms import PasswordField, StringField
 
 from services.profile import SECTIONS
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.hostile import COMPANY, CONTACT, IDENTITY, NEW_CLIENT
 from tests.fixtures.users import make_user
-from tests.test_hostile_input import COMPANY, CONTACT, IDENTITY, NEW_CLIENT
 from web.forms import invisible_formatting_problem
 from web.profile_forms import SECTION_FORMS
 
