@@ -1,17 +1,16 @@
 """Registration and e-mail verification, through HTTP."""
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
-from models import db, utcnow
+from models import db
 from models.activity import ActivityLog
 from models.client import Client
 from models.user import User
 from services import accounts
 from services.account_rules import is_common_password, password_problems
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.clock import made_ago
 from tests.fixtures.database import count_rows
 from tests.fixtures.users import PASSWORD
 
@@ -224,8 +223,10 @@ def test_verification_link_expires_after_48_hours(app, client):
     register(client)
     with app.test_request_context():
         user = db.session.scalar(sa.select(User))
-        fresh = accounts.verification_token(user, issued_at=utcnow() - timedelta(hours=47))
-        stale = accounts.verification_token(user, issued_at=utcnow() - timedelta(hours=49))
+        with made_ago(hours=47):
+            fresh = accounts.verification_token(user)
+        with made_ago(hours=49):
+            stale = accounts.verification_token(user)
     html = client.get(f"/auth/verify/{stale}").get_data(as_text=True)
     assert "a expiré" in html
     assert get_user(app, user.id).email_verified_at is None

@@ -1,13 +1,12 @@
 """Password reset: one answer for every address, a single-use link valid one hour."""
 
-from datetime import timedelta
-
 import pytest
 
-from models import db, utcnow
+from models import db
 from models.user import User
 from services import accounts
 from tests.fixtures.accounts import link_in, page_text, sent_mails, without_csrf
+from tests.fixtures.clock import made_ago
 from tests.fixtures.login_guard import fail_logins
 from tests.fixtures.users import PASSWORD
 
@@ -71,7 +70,8 @@ def test_reset_link_works_once(app, client, auth):
 )
 def test_reset_link_is_valid_one_hour(app, client, auth, minutes_ago, valid):
     user_id = auth.create_client()
-    token = token_for(app, user_id, issued_at=utcnow() - timedelta(minutes=minutes_ago))
+    with made_ago(minutes=minutes_ago):
+        token = token_for(app, user_id)
     response = client.get(f"/auth/reset/{token}")
     text = page_text(response)
     assert ("Choisir un nouveau mot de passe" in text) is valid

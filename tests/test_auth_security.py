@@ -1,13 +1,12 @@
 """The security page: change password, change e-mail, recent logins."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
-from models import db, utcnow
+from models import db
 from models.user import User
 from services import accounts
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.clock import made_ago
 from tests.fixtures.users import PASSWORD
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
@@ -128,9 +127,8 @@ def test_change_email_link_expires(app, client, auth):
     user_id = auth.create_client()
     with app.test_request_context():
         user = db.session.get(User, user_id)
-        token = accounts.email_change_token(
-            user, "nouvelle@example.fr", issued_at=utcnow() - timedelta(hours=49)
-        )
+        with made_ago(hours=49):
+            token = accounts.email_change_token(user, "nouvelle@example.fr")
     assert "a expiré" in page_text(client.get(f"/auth/email/confirm/{token}"))
     with app.app_context():
         assert db.session.scalar(sa.select(User.email)) == "client@example.fr"
