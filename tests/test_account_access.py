@@ -9,24 +9,24 @@ fails the first test until the suite learns how to name another client's record 
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from models import db
 from models.client import Client
 from models.user import User
 from services.invitations import invitation_token
-from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.url_map import url_rules
 
 KNOWN_ARGUMENTS = {"device_id", "licence_id", "intervention_id", "name", "token"}
 
-_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
-ACCOUNT_RULES = sorted(
-    (r for r in _app.url_map.iter_rules() if r.rule.startswith("/account/") and r.arguments),
-    key=lambda r: r.rule,
-)
+
+def account_rules():
+    """The /account routes whose URL names something."""
+    return sorted(
+        url_rules(lambda r: r.rule.startswith("/account/") and r.arguments), key=lambda r: r.rule
+    )
 
 
 def cases():
-    for rule in ACCOUNT_RULES:
+    for rule in account_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for name, headers in (("page", {}), ("fragment", {"HX-Request": "true"})):
                 yield pytest.param(rule, method, headers, id=f"{method} {rule.rule} {name}")
@@ -57,16 +57,16 @@ def url_for_records(rule, records, name: str, token: str) -> str:
 
 
 def test_every_argument_of_the_client_space_is_known():
-    assert ACCOUNT_RULES, "no /account route with an argument"
-    for rule in ACCOUNT_RULES:
+    assert account_rules(), "no /account route with an argument"
+    for rule in account_rules():
         assert set(rule.arguments) <= KNOWN_ARGUMENTS, rule.rule
-    endpoints = {r.endpoint for r in ACCOUNT_RULES}
+    endpoints = {r.endpoint for r in account_rules()}
     assert {"account.show_section", "account.edit_section", "account.accept_invitation"} <= (
         endpoints
     )
 
 
-@pytest.mark.parametrize(("rule", "method", "headers"), list(cases()))
+@pytest.mark.from_url_map(("rule", "method", "headers"), cases)
 def test_another_clients_record_or_section_is_404(client, auth, setup, rule, method, headers):
     records, token = setup
     auth.login()
@@ -88,7 +88,7 @@ def test_a_section_that_is_not_mine_is_404(client, auth, setup, name, path):
 def test_my_own_records_and_sections_answer(client, auth, setup):
     records, _token = setup
     auth.login()
-    for rule in ACCOUNT_RULES:
+    for rule in account_rules():
         if rule.endpoint == "account.accept_invitation" or "GET" not in rule.methods:
             continue
         url = url_for_records(rule, records.me, "contact", "")
@@ -96,13 +96,14 @@ def test_my_own_records_and_sections_answer(client, auth, setup):
         assert response.status_code == 200, (url, response.status_code)
 
 
-ADMIN_RULES = sorted(
-    (r for r in _app.url_map.iter_rules() if r.rule == "/admin" or r.rule.startswith("/admin/")),
-    key=lambda r: r.rule,
-)
+def admin_rules():
+    return sorted(
+        url_rules(lambda r: r.rule == "/admin" or r.rule.startswith("/admin/")),
+        key=lambda r: r.rule,
+    )
 
 
-@pytest.mark.parametrize("rule", ADMIN_RULES, ids=[r.rule for r in ADMIN_RULES])
+@pytest.mark.from_url_map("rule", admin_rules, ids=str)
 def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
     records, _token = setup
     auth.login()

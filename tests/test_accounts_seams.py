@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from models import db
 from models.activity import ActivityLog
 from models.user import User
 from services.invitations import invitation_token
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
-from tests.fixtures.config import TEST_SECRET_KEY
 from tests.fixtures.database import count_rows
 from tests.fixtures.login_guard import fail_logins, failure_rows
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
+from tests.fixtures.url_map import url_rules
 from tests.fixtures.users import PASSWORD
 from web.limits import limiter_of
 from web.sessions import LOGIN_AT, SECOND_FACTOR, SEEN_AT
@@ -28,10 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NEW = "Nouveau-Mot-De-Passe-2026!"
 WRONG = "Mauvais-Mot-De-Passe-42!"
 
-_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
-ADMIN_RULES = sorted(
-    (r for r in _app.url_map.iter_rules() if r.rule.startswith("/admin")), key=lambda r: r.rule
-)
+
+def admin_rules():
+    return sorted(url_rules(lambda r: r.rule.startswith("/admin")), key=lambda r: r.rule)
 
 
 def example_url(rule) -> str:
@@ -63,15 +61,15 @@ def logins(app) -> list[int]:
 
 
 def test_the_admin_area_has_routes():
-    assert len(ADMIN_RULES) >= 10
-    assert {"/admin/users", "/admin/activity"} <= {r.rule for r in ADMIN_RULES}
+    assert len(admin_rules()) >= 10
+    assert {"/admin/users", "/admin/activity"} <= {r.rule for r in admin_rules()}
 
 
-@pytest.mark.parametrize(
+@pytest.mark.from_url_map(
     ("rule", "method"),
-    [
+    lambda: [
         pytest.param(rule, method, id=f"{method} {rule.rule}")
-        for rule in ADMIN_RULES
+        for rule in admin_rules()
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ],
 )
@@ -88,7 +86,7 @@ def test_password_only_admin_session_never_reaches_an_admin_page(
     assert "_user_id" not in session_of(client)  # and that session is over
 
 
-@pytest.mark.parametrize("rule", [r for r in ADMIN_RULES if "GET" in r.methods], ids=str)
+@pytest.mark.from_url_map("rule", lambda: [r for r in admin_rules() if "GET" in r.methods], ids=str)
 def test_pending_admin_between_password_and_code_reaches_no_admin_page(client, totp_auth, rule):
     totp_auth.create_admin()
     client.post("/auth/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
@@ -419,11 +417,14 @@ def test_admin_created_by_another_admin_must_enrol_at_first_login(app, client, a
 
 GOOGLE = "https://www.google.com/recaptcha/"
 CAPTCHA_PAGES = {"/auth/login": "login", "/auth/register": "register"}
-OTHER_GET_URLS = sorted(
-    {example_url(r) for r in _app.url_map.iter_rules() if "GET" in r.methods}
-    - set(CAPTCHA_PAGES)
-    - {"/static/x"}
-)
+
+
+def other_get_urls():
+    return sorted(
+        {example_url(r) for r in url_rules(lambda r: "GET" in r.methods)}
+        - set(CAPTCHA_PAGES)
+        - {"/static/x"}
+    )
 
 
 @pytest.mark.parametrize(("url", "action"), CAPTCHA_PAGES.items())
@@ -436,7 +437,7 @@ def test_recaptcha_loads_on_login_and_register_with_their_action(client, recaptc
 
 def test_recaptcha_loads_nowhere_else(client, recaptcha):
     client.post("/auth/captcha/consent", data={"choice": "accept"})
-    for url in OTHER_GET_URLS:
+    for url in other_get_urls():
         response = client.get(url)
         assert GOOGLE.encode() not in response.get_data(), url  # bytes: /favicon.ico is binary
         assert "google" not in response.headers.get("Content-Security-Policy", ""), url

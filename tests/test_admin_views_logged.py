@@ -8,23 +8,26 @@ reveal of a secret logs the admin and the client whose secret it was.
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
-from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.url_map import url_rules
 
 RECORD_ARGS = {"client_id", "device_id", "licence_id", "intervention_id"}
 REVEALS = ("/serial", "/key")
 
-_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
-ABOUT_ONE_CLIENT = [
-    r
-    for r in _app.url_map.iter_rules()
-    if r.rule.startswith("/admin/") and RECORD_ARGS & set(r.arguments)
-]
-VIEWS = [r for r in ABOUT_ONE_CLIENT if "GET" in r.methods]
-REVEAL_RULES = [r for r in ABOUT_ONE_CLIENT if r.rule.endswith(REVEALS)]
+
+def about_one_client():
+    """The admin routes whose URL names a client or one of a client's records."""
+    return url_rules(lambda r: r.rule.startswith("/admin/") and RECORD_ARGS & set(r.arguments))
+
+
+def views():
+    return [r for r in about_one_client() if "GET" in r.methods]
+
+
+def reveal_rules():
+    return [r for r in about_one_client() if r.rule.endswith(REVEALS)]
 
 
 def url_of(rule, records) -> str:
@@ -54,7 +57,7 @@ def last_entry_id(app) -> int:
 
 
 def test_the_suite_covers_every_area_of_the_client_page():
-    endpoints = {r.endpoint for r in VIEWS}
+    endpoints = {r.endpoint for r in views()}
     assert {
         "admin.client",
         "admin.client_section",
@@ -66,14 +69,14 @@ def test_the_suite_covers_every_area_of_the_client_page():
         "interventions.admin_intervention",
         "interventions.admin_edit_intervention",
     } <= endpoints
-    assert {r.endpoint for r in REVEAL_RULES} == {
+    assert {r.endpoint for r in reveal_rules()} == {
         "devices.admin_reveal_serial",
         "devices.admin_reveal_licence_key",
     }
 
 
 @pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "fragment"])
-@pytest.mark.parametrize("rule", VIEWS, ids=[r.rule for r in VIEWS])
+@pytest.mark.from_url_map("rule", views, ids=str)
 def test_admin_view_of_a_client_is_logged(app, client, auth, two_clients, rule, headers):
     auth.login(two_clients.admin_email, totp=True)
     before = last_entry_id(app)
@@ -86,7 +89,7 @@ def test_admin_view_of_a_client_is_logged(app, client, auth, two_clients, rule, 
     }
 
 
-@pytest.mark.parametrize("rule", REVEAL_RULES, ids=[r.rule for r in REVEAL_RULES])
+@pytest.mark.from_url_map("rule", reveal_rules, ids=str)
 def test_admin_reveal_names_the_admin_and_the_client(app, client, auth, two_clients, rule):
     auth.login(two_clients.admin_email, totp=True)
     before = last_entry_id(app)

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.url_map import url_rules
 from tests.fixtures.users import PASSWORD
 
 # The only pages a browser may keep, and only for an anonymous visitor.
 PUBLIC_PAGES = {"public.home", "public.privacy", "public.legal"}
-
-_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
 
 
 def _example_url(rule) -> str:
@@ -27,17 +24,18 @@ def _example_url(rule) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-GET_PAGES = sorted(
-    (_example_url(rule), rule.endpoint)
-    for rule in _app.url_map.iter_rules()
-    if "GET" in rule.methods and rule.endpoint != "static"
-)
+def get_pages() -> list[tuple[str, str]]:
+    """Every GET page of the URL map, with its endpoint."""
+    return sorted(
+        (_example_url(rule), rule.endpoint)
+        for rule in url_rules(lambda rule: "GET" in rule.methods and rule.endpoint != "static")
+    )
 
 
 def stored_pages(client) -> list[tuple[str, int, str]]:
     """Every GET page of the URL map whose answer lacks ``no-store``, with its endpoint."""
     stored = []
-    for url, endpoint in GET_PAGES:
+    for url, endpoint in get_pages():
         response = client.get(url)
         response.close()  # a streamed export keeps its request context until closed
         if "no-store" not in response.headers.get("Cache-Control", ""):
@@ -46,7 +44,7 @@ def stored_pages(client) -> list[tuple[str, int, str]]:
 
 
 def test_public_pages_exist():
-    assert {endpoint for _url, endpoint in GET_PAGES} >= PUBLIC_PAGES
+    assert {endpoint for _url, endpoint in get_pages()} >= PUBLIC_PAGES
 
 
 def test_anonymous_visitor_may_keep_only_the_public_pages(client):

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
 from models import db
-from tests.fixtures.config import url_map_app, url_rules
 from tests.fixtures.hostile import (
     ACCOUNT_FORMS,
     CLIENT_SPACE_FORMS,
@@ -26,6 +25,7 @@ from tests.fixtures.hostile import (
     try_each_field,
 )
 from tests.fixtures.http import HTMX
+from tests.fixtures.url_map import url_map_app, url_rules
 
 FORMS = CLIENT_SPACE_FORMS
 

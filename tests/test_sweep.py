@@ -2,11 +2,11 @@
 
 import pytest
 
-from app import create_app
-from tests.fixtures.config import TEST_SECRET_KEY
+from tests.fixtures.url_map import url_rules
 
-_app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET_KEY, "CAPTCHA_PROVIDER": "off"})
-RULES = [r for r in _app.url_map.iter_rules() if r.endpoint != "static"]
+
+def rules():
+    return url_rules(lambda r: r.endpoint != "static")
 
 
 def example_url(rule) -> str:
@@ -17,11 +17,15 @@ def example_url(rule) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-GET_URLS = sorted({example_url(r) for r in RULES if "GET" in r.methods})
-POST_URLS = sorted({example_url(r) for r in RULES if "POST" in r.methods})
+def get_urls():
+    return sorted({example_url(r) for r in rules() if "GET" in r.methods})
 
 
-@pytest.mark.parametrize("url", GET_URLS)
+def post_urls():
+    return sorted({example_url(r) for r in rules() if "POST" in r.methods})
+
+
+@pytest.mark.from_url_map("url", get_urls)
 def test_anonymous_get_never_fails(client, url):
     response = client.get(url)
     assert response.status_code in (200, 302, 303, 404), (url, response.status_code)
@@ -29,14 +33,14 @@ def test_anonymous_get_never_fails(client, url):
         assert "/auth/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("url", GET_URLS)
+@pytest.mark.from_url_map("url", get_urls)
 def test_anonymous_htmx_get_never_fails(client, url):
     response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code in (200, 204, 404), (url, response.status_code)
 
 
 @pytest.mark.settings(WTF_CSRF_ENABLED=True)
-@pytest.mark.parametrize("url", POST_URLS)
+@pytest.mark.from_url_map("url", post_urls)
 def test_every_post_needs_a_csrf_token(client, url):
     response = client.post(url, data={})
     assert response.status_code == 400, (url, response.status_code)
