@@ -18,12 +18,12 @@ from models import db
 from models.activity import ActivityLog
 from services.activity import CLIENT_VIEWED
 from tests.fixtures.accounts import get_user
+from tests.fixtures.config import ROOT
 from tests.fixtures.devices import client_id_of
 from tests.fixtures.http import csrf_token_from
 from tests.fixtures.users import make_user
 from web.forms import render_form
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("blueprints", "commands", "models", "services", "web")
 RAW_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"')
 

@@ -14,10 +14,8 @@ import sqlalchemy as sa
 from app import create_app
 from models import db
 from services.mail import send_mail
-from tests.fixtures.config import base_config
+from tests.fixtures.config import ROOT, base_config
 from tests.fixtures.mail import deliver_outbox
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def mode(path: Path) -> int:

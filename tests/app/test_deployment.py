@@ -2,9 +2,8 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures.config import ROOT
 
 # Loads passenger_wsgi.py by its path, as Passenger does, then asks the application for /health.
 PASSENGER = """

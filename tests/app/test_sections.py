@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from jinja2 import ChainableUndefined
 
 from commands.demo import DEMO_PASSWORD, load_demo_data
+from tests.fixtures.config import ROOT
 from web.navigation import SECTIONS, offered_sections_text, section_exists
 
-MAIL_TEMPLATES = sorted(
-    p.name for p in (Path(__file__).parent.parent / "templates" / "mail").glob("[!_]*.*")
-)
+MAIL_TEMPLATES = sorted(p.name for p in (ROOT / "templates" / "mail").glob("[!_]*.*"))
 # The privacy page describes the whole policy (invoices, contracts...): it may name them, but
 # gives no instruction that needs a missing page.
 POLICY_PAGES = {"/confidentialite"}

@@ -20,6 +20,7 @@ from packaging.requirements import Requirement
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from tests.fixtures.config import ROOT
 from web import i18n
 from web.forms import AppForm
 
@@ -92,9 +93,8 @@ def test_the_catalogues_of_two_languages_are_not_mixed(app):
 @pytest.mark.parametrize("name", ["Flask-WTF", "Flask-Babel"])
 def test_the_libraries_relied_on_are_bounded_and_within_their_bounds(name):
     import tomllib
-    from pathlib import Path
 
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    pyproject = ROOT / "pyproject.toml"
     dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
     requirement = next(Requirement(d) for d in dependencies if Requirement(d).name == name)
     assert any(spec.operator == "<" for spec in requirement.specifier), (

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-while TESTS.name != "tests":
-    TESTS = TESTS.parent
-ROOT = TESTS.parent
+from tests.fixtures.config import ROOT
+
+TESTS = ROOT / "tests"
 MODULES = sorted(TESTS.rglob("*.py"))
 
 
@@ -91,3 +90,16 @@ def test_no_module_builds_an_app_when_the_suite_is_collected():
 )
 def test_the_import_time_check_sees_what_it_looks_for(source, builds):
     assert builds_an_app_at_import(ast.parse(source)) is builds
+
+
+def test_the_tests_mirror_the_areas():
+    areas = {p.name for p in (ROOT / "blueprints").iterdir() if (p / "__init__.py").exists()}
+    missing = sorted(area for area in areas if not (TESTS / area / "__init__.py").exists())
+    assert missing == [], "one folder of tests per area of blueprints/"
+
+
+def test_every_test_module_lives_in_a_package_folder():
+    loose = [module_id(path) for path in TESTS.glob("test_*.py")]
+    assert loose == [], "tests/<area>/, tests/services/, tests/web/, tests/app/ or tests/browser/"
+    folders = {path.parent for path in MODULES} - {TESTS}
+    assert sorted(str(f) for f in folders if not (f / "__init__.py").exists()) == []

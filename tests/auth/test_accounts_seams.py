@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from models.user import User
 from services.invitations import invitation_token
 from tests.fixtures.accounts import get_user, sent_mails
 from tests.fixtures.captcha import solve_altcha
+from tests.fixtures.config import ROOT
 from tests.fixtures.database import count_rows
 from tests.fixtures.login_guard import fail_logins, failure_rows
 from tests.fixtures.totp import ADMIN_EMAIL, TEST_TOTP_SECRET, fresh_code
@@ -23,7 +23,6 @@ from tests.fixtures.users import PASSWORD
 from web.limits import limiter_of
 from web.sessions import LOGIN_AT, SECOND_FACTOR, SEEN_AT
 
-ROOT = Path(__file__).resolve().parent.parent
 NEW = "Nouveau-Mot-De-Passe-2026!"
 WRONG = "Mauvais-Mot-De-Passe-42!"
 

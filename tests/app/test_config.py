@@ -3,14 +3,13 @@
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from app import create_app
 from services import crypto
 from settings import HASH_KEY_SETTINGS, secret_key_problem
-from tests.fixtures.config import TEST_FIELD_KEY
+from tests.fixtures.config import ROOT, TEST_FIELD_KEY
 
 PRODUCTION_HASH_KEYS = {name: f"{name.lower()}-0123456789abcdef" for name in HASH_KEY_SETTINGS}
 STRONG_KEY = "Vq3-mZ8_rT1xKp0LwN7eYb2uHc5GfJ4sD6aQ9iOoE"
@@ -210,7 +209,7 @@ def test_a_public_mail_address_set_by_hand_is_kept_in_development(tmp_path, monk
 
 def test_make_run_passes_the_port_it_serves(tmp_path):
     """``make run`` gives its PORT to the commands that print or mail the portal's address."""
-    root = Path(__file__).parent.parent
+    root = ROOT
     result = subprocess.run(
         ["make", "-n", "--no-print-directory", "run", "PORT=5712"],
         cwd=root,

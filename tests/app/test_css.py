@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import colorsys
 import re
-from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).parent.parent / "static" / "css" / "app.css").read_text(encoding="utf-8")
+from tests.fixtures.config import ROOT
+
+CSS = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
 COLOURS = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", CSS))
 LIGHT_BACKGROUNDS = ["bg", "bg-soft", "accent-bg", "info-bg", "warn-bg", "danger-bg", "ok-bg"]
 MIN_NON_TEXT_CONTRAST = 3  # WCAG 2.2, 1.4.11 and 2.4.13

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
 
 from services.dates import DATE_FORMATS, DATETIME_FORMATS, format_when
+from tests.fixtures.config import ROOT
 
-TEMPLATES = Path(__file__).parent.parent / "templates"
+TEMPLATES = ROOT / "templates"
 FILTER_USE = re.compile(r"\|\s*(date|datetime)\b(?:\(([^)]*)\))?")
 
 

@@ -1,4 +1,4 @@
-"""Login: one answer for every refusal, re-hashing (failures: tests/test_login_guard.py)."""
+"""Login: one answer for every refusal, re-hashing (failures: tests/auth/test_login_guard.py)."""
 
 import pytest
 import sqlalchemy as sa
