@@ -12,10 +12,24 @@ from web import limits
 
 # A Redis database index of its own (emptied by the tests): TEST_REDIS_URL picks another one.
 REDIS_URI = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
+# The counts of this test process only: the workers of pytest-xdist, and other suites using the
+# same Redis, never see each other's.
+KEY_PREFIX = f"espace-client-tests-{os.getpid()}"
 
 
 def _storage(uri: str, name: str):
-    return pytest.param(uri, marks=pytest.mark.settings(RATELIMIT_STORAGE_URI=uri), id=name)
+    settings = pytest.mark.settings(RATELIMIT_STORAGE_URI=uri, RATELIMIT_KEY_PREFIX=KEY_PREFIX)
+    return pytest.param(uri, marks=settings, id=name)
+
+
+def our_keys(connection) -> list:
+    return connection.keys(f"*{KEY_PREFIX}*")
+
+
+def forget_our_counts(connection) -> None:
+    keys = our_keys(connection)
+    if keys:
+        connection.delete(*keys)
 
 
 # The 429 is reached with each storage the limits may use.
@@ -27,17 +41,17 @@ limits_on = pytest.mark.settings(RATELIMIT_ENABLED=True)
 
 @pytest.fixture
 def storage(request):
-    """The storage of the test's limits; the Redis index is emptied before and after."""
+    """The storage of the test's limits; this process's counts are emptied before and after."""
     if not request.param.startswith("redis://"):
         yield request.param
         return
     connection = redis.Redis.from_url(request.param)
     try:
-        connection.flushdb()
+        forget_our_counts(connection)
     except redis.ConnectionError:
         pytest.skip("Redis injoignable sur 127.0.0.1:6379")
     yield request.param
-    connection.flushdb()
+    forget_our_counts(connection)
     connection.close()
 
 
@@ -64,7 +78,7 @@ def test_login_limit_per_address_answers_429_in_french(client, storage):
     other_address = post_login(client, ip="198.51.100.9")
     assert other_address.status_code == 422
     if storage.startswith("redis://"):
-        assert redis.Redis.from_url(storage).dbsize() > 0  # the counts live in Redis
+        assert our_keys(redis.Redis.from_url(storage))  # the counts live in Redis
 
 
 @storages
