@@ -103,3 +103,14 @@ def test_every_test_module_lives_in_a_package_folder():
     assert loose == [], "tests/<area>/, tests/services/, tests/web/, tests/app/ or tests/browser/"
     folders = {path.parent for path in MODULES} - {TESTS}
     assert sorted(str(f) for f in folders if not (f / "__init__.py").exists()) == []
+
+
+def test_the_shared_url_builders_are_the_ones_werkzeug_generates():
+    from tests.fixtures.routing import _generate
+    from tests.fixtures.url_map import url_rules
+
+    rules = url_rules()
+    assert len(rules) > 50
+    for rule in rules:
+        assert rule._build.__func__.__code__ == _generate(rule, False).__code__, rule.rule
+        assert rule._build_unknown.__func__.__code__ == _generate(rule, True).__code__, rule.rule
