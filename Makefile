@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 FLASK := $(BIN)/flask --app app
 
@@ -46,10 +47,11 @@ run: install instance
 	FLASK_DEBUG=1 FLASK_RUN_PORT=$(PORT) $(FLASK) demo --if-empty
 	FLASK_DEBUG=1 FLASK_RUN_PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/test_public.py".
+# PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/public/test_public.py".
+# PYTEST_WORKERS: processes running the tests (pytest-xdist): auto, one per core; 0, none.
 # pytest's exit code 5 (no test collected) is a failure too, with its reason said.
 test: install
-	@$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test : aucun test collecté (code 5 de pytest)."; fi; \
 	exit $$status
 

@@ -7,7 +7,7 @@ refusals, disabling and enabling (failed logins are counted in ``services.login_
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -119,11 +119,9 @@ def register_client(
     log_activity("auth.register", target=existing, outcome="failure", detail={"reason": "exists"})
 
 
-def verification_token(user: User, issued_at: datetime | None = None) -> str:
+def verification_token(user: User) -> str:
     """The token of the verification link; bound to the address it verifies."""
-    return make_token(
-        "verify_email", {"u": user.id, "e": fingerprint(user.email_canonical)}, issued_at
-    )
+    return make_token("verify_email", {"u": user.id, "e": fingerprint(user.email_canonical)})
 
 
 def send_verification_mail(user: User) -> None:
@@ -224,14 +222,14 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
-def reset_token(user: User, invitation: bool = False, issued_at: datetime | None = None) -> str:
+def reset_token(user: User, invitation: bool = False) -> str:
     """The token of a reset (or invitation) link, bound to the current password hash.
 
     Any password change, including the one the link makes, changes the hash: the link is
     single-use and dies with the password it was made for.
     """
     payload = {"u": user.id, "p": fingerprint(user.password_hash), "i": invitation}
-    return make_token("reset_password", payload, issued_at)
+    return make_token("reset_password", payload)
 
 
 def user_from_reset_token(token: str) -> User:
@@ -311,10 +309,10 @@ def send_password_changed_mail(user: User) -> None:
 # --- E-mail change -----------------------------------------------------------------------
 
 
-def email_change_token(user: User, new_email: str, issued_at: datetime | None = None) -> str:
+def email_change_token(user: User, new_email: str) -> str:
     """The token of the confirmation link, bound to the current address."""
     payload = {"u": user.id, "n": new_email, "e": fingerprint(user.email_canonical)}
-    return make_token("change_email", payload, issued_at)
+    return make_token("change_email", payload)
 
 
 def request_email_change(user: User, new_email: str) -> None:

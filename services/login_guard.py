@@ -110,9 +110,9 @@ def _row(key: str, source: str) -> LoginFailure | None:
     )
 
 
-def refusal(key: str, source: str, now: datetime | None = None) -> Refusal | None:
+def refusal(key: str, source: str) -> Refusal | None:
     """Why this source may not try a password for this account now, or None."""
-    now = now or utcnow()
+    now = utcnow()
     row = _row(key, source)
     if row is None or row.last_failure_at < now - FORGET_AFTER:
         return None
@@ -140,11 +140,11 @@ def under_attack(key: str, now: datetime | None = None) -> bool:
     return sources >= 2 and failures >= config["LOGIN_ATTACK_FAILURES"]
 
 
-def is_usual_source(user: User | None, source: str, now: datetime | None = None) -> bool:
+def is_usual_source(user: User | None, source: str) -> bool:
     """True when ``user`` logged in successfully from ``source`` lately (the owner's network)."""
     if user is None:
         return False
-    since = (now or utcnow()) - timedelta(days=current_app.config["LOGIN_USUAL_SOURCE_DAYS"])
+    since = utcnow() - timedelta(days=current_app.config["LOGIN_USUAL_SOURCE_DAYS"])
     addresses = db.session.scalars(
         sa.select(ActivityLog.ip)
         .where(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -32,20 +32,15 @@ class TokenExpired(TokenInvalid):
     """The token is genuine but older than its purpose allows."""
 
 
-def _serializer(purpose: str, issued_at: datetime | None = None) -> URLSafeTimedSerializer:
-    signer = TimestampSigner
-    if issued_at is not None:
-        # A token dated in the past, for tests of expiry without waiting.
-        stamp = int(issued_at.replace(tzinfo=UTC).timestamp())
-        signer = type("DatedSigner", (TimestampSigner,), {"get_timestamp": lambda self: stamp})
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=SALTS[purpose], signer=signer
+        current_app.config["SECRET_KEY"], salt=SALTS[purpose], signer=TimestampSigner
     )
 
 
-def make_token(purpose: str, payload: dict, issued_at: datetime | None = None) -> str:
-    """A URL-safe token for ``purpose`` carrying ``payload``, dated now (or ``issued_at``, UTC)."""
-    return _serializer(purpose, issued_at).dumps(payload)
+def make_token(purpose: str, payload: dict) -> str:
+    """A URL-safe token for ``purpose`` carrying ``payload``, dated now."""
+    return _serializer(purpose).dumps(payload)
 
 
 def read_token(purpose: str, token: str, max_age: timedelta) -> dict:

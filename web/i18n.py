@@ -37,7 +37,7 @@ _WTFORMS_TRANSLATIONS: dict[str, object] = {}
 
 # Where Flask-WTF looks for the request's WTForms catalogue before loading it from disk: an
 # internal of Flask-WTF (flask_wtf/i18n.py), not an API. pyproject.toml bounds Flask-WTF to the
-# versions checked, and tests/test_i18n_internals.py fails if the attribute is no longer read.
+# versions checked, and tests/web/test_i18n_internals.py fails if the attribute is no longer read.
 WTFORMS_TRANSLATIONS_ATTRIBUTE = "wtforms_translations"
 
 
@@ -96,7 +96,7 @@ def _template_i18n() -> dict:
 
     Cheap only because Flask-Babel keeps one catalogue object per language for the life of the
     process (``Domain.get_translations``); pyproject.toml bounds Flask-Babel to the versions
-    checked, and tests/test_i18n_internals.py fails if each request gets a new catalogue.
+    checked, and tests/web/test_i18n_internals.py fails if each request gets a new catalogue.
     """
     translations = get_translations()
     callables = _JINJA_CALLABLES.get(translations)

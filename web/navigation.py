@@ -23,7 +23,7 @@ class Section:
 
     name: str
     endpoint: str  # the client's page of the area; the section exists when this route does
-    # How texts name the area, lower-case, French and English (tests/test_sections.py looks
+    # How texts name the area, lower-case, French and English (tests/app/test_sections.py looks
     # for them in every page and mail while the route is missing).
     words: tuple[str, ...]
     menu_label: object = None  # lazy string; None: not in the client's menu

@@ -1,17 +1,17 @@
 """The admin's account list: search, disable, enable, reset link, new admin."""
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
-from models import db, utcnow
+from models import db
 from models.activity import ActivityLog
 from models.user import ROLE_ADMIN, User
 from services import accounts
-from tests.conftest import PASSWORD, count_rows, make_user
 from tests.fixtures.accounts import get_user, link_in, page_text, sent_mails
+from tests.fixtures.clock import made_ago
+from tests.fixtures.database import count_rows
 from tests.fixtures.login_guard import fail_logins, failure_rows
+from tests.fixtures.users import PASSWORD, make_user
 
 NEW_PASSWORD = "Nouveau-Mot-De-Passe-2026!"
 
@@ -177,10 +177,10 @@ def test_invitation_link_lasts_longer_than_a_reset_link(app, admin_client):
     admin_client.post("/admin/users/new", data={"email": "paul@example.fr"})
     with app.test_request_context():
         paul = accounts.find_account("paul@example.fr")
-        invitation = accounts.reset_token(
-            paul, invitation=True, issued_at=utcnow() - timedelta(hours=47)
-        )
-        reset = accounts.reset_token(paul, issued_at=utcnow() - timedelta(hours=2))
+        with made_ago(hours=47):
+            invitation = accounts.reset_token(paul, invitation=True)
+        with made_ago(hours=2):
+            reset = accounts.reset_token(paul)
     assert "Choisir un nouveau mot de passe" in page_text(
         admin_client.get(f"/auth/reset/{invitation}")
     )

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from models import db
 from models.data_rights import DataRightsRequest
 from services.data_rights import open_request
-from tests.conftest import HTMX, csrf_token_from
 from tests.fixtures.accounts import page_text, sent_mails
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.tickets import add_attachment, add_ticket
 
 

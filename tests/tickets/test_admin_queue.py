@@ -14,9 +14,9 @@ from models.ticket import Ticket
 from models.user import User
 from services.activity import CLIENT_VIEWED
 from services.data_rights import open_request
-from tests.conftest import HTMX, csrf_token_from
 from tests.fixtures.accounts import page_text
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.tickets import add_ticket, get_ticket, messages_of
 
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from models import db
 from models.activity import ActivityLog
 from models.user import User
-from tests.conftest import HTMX, csrf_token_from
 from tests.fixtures.accounts import page_text, sent_mails
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.tickets import add_ticket, get_ticket, messages_of
 
 

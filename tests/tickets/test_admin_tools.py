@@ -11,9 +11,10 @@ from models.data_rights import DataRightsRequest
 from models.intervention import Intervention
 from models.ticket import SavedReply, Ticket, TicketMessage
 from services.data_rights import open_request
-from tests.conftest import count_rows, csrf_token_from
 from tests.fixtures.accounts import page_text
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import add_device, add_intervention, client_id_of
+from tests.fixtures.http import csrf_token_from
 from tests.fixtures.tickets import add_staff_message, add_ticket, get_ticket
 
 

@@ -29,9 +29,10 @@ from models.ticket import KIND_NOTE, Ticket, TicketAttachment, TicketMessage
 from models.user import User
 from services import file_store
 from services.activity import CLIENT_VIEWED
-from tests.conftest import HTMX, count_rows
 from tests.fixtures import attachments as samples
 from tests.fixtures.attachments import sent
+from tests.fixtures.database import count_rows
+from tests.fixtures.http import HTMX
 
 MB = 1024 * 1024
 LOG = b"2026-12-03 07:00 ERREUR : disque plein\n"

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from models import db
 from models.data_rights import DataRightsRequest
 from models.ticket import Ticket, TicketMessage
-from tests.conftest import PASSWORD, count_rows
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

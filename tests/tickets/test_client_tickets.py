@@ -11,9 +11,10 @@ from models import db
 from models.activity import ActivityLog
 from models.data_rights import DataRightsRequest
 from models.ticket import Ticket, TicketMessage
-from tests.conftest import HTMX, count_rows, csrf_token_from
 from tests.fixtures.accounts import page_text, sent_mails
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import add_device, client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.tickets import add_staff_message, add_ticket, get_ticket, messages_of
 
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from models import db
 from models.intervention import Intervention
-from tests.conftest import csrf_token_from
 from tests.fixtures.accounts import page_text
 from tests.fixtures.devices import add_intervention, client_id_of
+from tests.fixtures.http import csrf_token_from
 from tests.fixtures.tickets import add_ticket
 
 

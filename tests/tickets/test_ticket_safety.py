@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from models import db, utcnow
 from models.ticket import Ticket, TicketMessage
 from services.sanitize import sanitize_html
-from tests.conftest import HTMX, count_rows, csrf_token_from
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.mail import deliver_outbox, text_and_html
 from tests.fixtures.tickets import add_staff_message, add_ticket
 
@@ -138,7 +139,7 @@ def test_two_identical_submissions_at_once_make_one_ticket(app, auth):
 
 
 def _password():
-    from tests.conftest import PASSWORD
+    from tests.fixtures.users import PASSWORD
 
     return PASSWORD
 
@@ -237,7 +238,7 @@ def test_the_answer_mail_reaches_the_smtp_server_without_the_message(app, auth, 
     ticket_id = add_ticket(app, client_id)
     auth.create_admin(enrolled=True)
     admin = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.fixtures.users import AuthActions
 
     AuthActions(app, admin).login("admin@example.fr", totp=True)
     html = admin.get(f"/admin/tickets/{ticket_id}").get_data(as_text=True)

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from models import db
 from models.ticket import Ticket, TicketAttachment
-from tests.conftest import HTMX, count_rows, csrf_token_from
 from tests.fixtures.accounts import page_text
 from tests.fixtures.attachments import pdf, png
+from tests.fixtures.database import count_rows
 from tests.fixtures.devices import client_id_of
+from tests.fixtures.http import HTMX, csrf_token_from
 from tests.fixtures.tickets import add_ticket
 
 

@@ -1,0 +1,128 @@
+"""Public pages, language choice and the health check."""
+
+import pytest
+import sqlalchemy as sa
+
+from models import db
+
+
+def test_home_in_french_by_default(client):
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="fr">' in html and "Votre Espace Client" in html
+
+
+def test_english_from_accept_language(client):
+    response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in response.get_data(as_text=True)
+
+
+def test_language_choice_is_kept_in_the_session(client):
+    client.post("/langue", data={"locale": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_choice_is_stored_on_the_account(app, client, auth):
+    from models.user import User
+
+    user_id = auth.create_client()
+    auth.login()
+    client.post("/langue", data={"locale": "en", "next": "/account"})
+    with app.app_context():
+        assert db.session.get(User, user_id).locale == "en"
+
+
+def test_footer_links_to_privacy_and_legal_pages(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/confidentialite"' in html and 'href="/mentions-legales"' in html
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert "E.M.P COMPUTER INFORMATIQUE" in privacy
+    assert "18 caractères" in privacy
+
+
+def test_privacy_page_sends_erasure_requests_to_the_ticket_form(client):
+    """The policy's way: the "Sujet" field of the ticket form; e-mail for whoever cannot log in."""
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert 'href="/tickets/new?subject=erasure"' in privacy
+    assert "Suppression de mon espace client" in privacy
+    assert "Autre demande sur mes données personnelles" in privacy
+    assert 'href="mailto:contact@empcomputer-assistanceinformatique.com"' in privacy
+
+
+def test_health_ok_reveals_nothing(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_health_is_503_when_the_database_does_not_answer(tmp_path):
+    from app import create_app
+    from tests.fixtures.config import base_config
+
+    url = "sqlite:////nonexistent-dir/never/db.sqlite"
+    response = create_app(base_config(url, tmp_path)).test_client().get("/health")
+    assert response.status_code == 503
+    assert "nonexistent" not in response.get_data(as_text=True)
+
+
+def test_dates_formatted_in_french_and_paris_time(app):
+    from datetime import datetime
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        render = app.jinja_env.from_string("{{ when|datetime('list') }} {{ amount|euros }}")
+        text = render.render(when=datetime(2026, 7, 1, 10, 30), amount=1234.5)
+    assert "1 juil. 2026, 12:30" in text
+    assert "1\u202f234,50\xa0€" in text or "1 234,50 €" in text.replace("\u202f", " ").replace(
+        "\xa0", " "
+    )
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_form_validator_messages_follow_the_language(client):
+    french = client.post("/auth/login", data={"email": "x" * 300, "password": "p"})
+    english = client.post(
+        "/auth/login",
+        data={"email": "x" * 300, "password": "p"},
+        headers={"Accept-Language": "en"},
+    )
+    assert french.status_code == english.status_code == 422
+    assert "ne peut pas contenir plus de 254 caractères" in french.get_data(as_text=True)
+    assert "cannot be longer than 254 characters" in english.get_data(as_text=True)
+
+
+def test_mariadb_connections_are_checked_recycled_and_utf8mb4(app):
+    from settings import engine_options
+
+    options = engine_options(
+        {"SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@h/db", "MYSQL_POOL_RECYCLE_S": 280}
+    )
+    assert options["pool_pre_ping"] is True and options["pool_recycle"] == 280
+    assert options["connect_args"]["charset"] == "utf8mb4"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        with app.app_context():
+            charset = db.session.execute(sa.text("SELECT @@character_set_connection")).scalar()
+            assert charset == "utf8mb4"
+            db.session.execute(sa.text("SELECT 1"))
+            assert db.engine.pool._pre_ping is True
+
+
+def test_favicon_ico_is_the_icon_fallback(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/x-icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'href="/favicon.ico"' in client.get("/").get_data(as_text=True)
+
+
+def test_robots_txt_keeps_the_portal_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).splitlines() == ["User-agent: *", "Disallow: /"]
