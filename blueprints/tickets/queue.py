@@ -95,8 +95,7 @@ def _filtered(filters: QueueFilters, admin_id: int) -> sa.Select:
     if filters.client is not None:
         query = query.where(Ticket.client_id == filters.client)
     if filters.q:
-        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Ticket.title.ilike(f"%{escaped}%", escape="\\"))
+        query = query.where(Ticket.title.icontains(filters.q, autoescape=True))
     if filters.unread:
         query = query.where(
             Ticket.last_client_message_at.is_not(None),
