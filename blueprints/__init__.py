@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.devices import bp as devices_bp
     from blueprints.errors import bp as errors_bp
     from blueprints.interventions import bp as interventions_bp
+    from blueprints.invoices import bp as invoices_bp
     from blueprints.public import bp as public_bp
     from blueprints.tickets import bp as tickets_bp
 
@@ -22,3 +23,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(devices_bp)  # its URLs under /account/ and /admin/clients/
     app.register_blueprint(interventions_bp)  # its URLs under /account/ and /admin/
     app.register_blueprint(tickets_bp)  # its URLs under /tickets and /admin/tickets
+    app.register_blueprint(invoices_bp)  # its URLs under /invoices, /account and /admin
