@@ -343,7 +343,13 @@ def cii_xml(invoice: Invoice) -> bytes:
     if invoice.kind == KIND_CREDIT_NOTE and invoice.corrects is not None:
         referenced = _el(settlement, "ram:InvoiceReferencedDocument")
         _el(referenced, "ram:IssuerAssignedID", invoice.corrects.number)
-        _date(referenced, "ram:FormattedIssueDateTime", invoice.corrects.issued_on)
+        formatted = _el(referenced, "ram:FormattedIssueDateTime")
+        _el(
+            formatted,
+            "qdt:DateTimeString",
+            invoice.corrects.issued_on.strftime("%Y%m%d"),
+            format="102",
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -39,7 +39,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]")
 def parse_decimal(text: str, places: int) -> Decimal:
     """``text`` as a number with at most ``places`` decimals (comma or point), or ValueError."""
     cleaned = _SPACES.sub("", text or "").replace("€", "").replace("%", "").replace(",", ".")
-    if not re.fullmatch(r"-?\d{1,12}(\.\d+)?", cleaned):
+    if not re.fullmatch(r"-?[0-9]{1,12}(\.[0-9]+)?", cleaned):
         raise ValueError(text)
     try:
         value = Decimal(cleaned)
