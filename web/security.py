@@ -200,7 +200,9 @@ def _set_headers(response):
         )
     # Static files are public: checking them would load the account for every stylesheet.
     if request.endpoint != "static" and not may_be_stored():
-        headers["Cache-Control"] = "no-store"
+        # A view that already forbids storing keeps its wording ("private, no-store").
+        if "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
 

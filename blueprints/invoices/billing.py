@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -226,7 +227,7 @@ def client_documents_source(client_id: int):
         stored = file_store.path(row.pdf_stored_name)
         yield Document(
             name=f"{folder[row.kind]}/{prefix[row.kind]}-{row.number}.pdf",
-            open=stored.open,
+            open=partial(stored.open, "rb"),
             made_at=row.issued_at,
             on_download=_download_keeper(row.id),
         )
