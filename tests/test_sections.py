@@ -127,13 +127,13 @@ def test_mail_templates_name_no_missing_section(app, name, language):
 
 
 def test_a_missing_section_is_caught(app):
-    """The check itself: a text naming invoices fails while the invoices route is missing."""
-    assert missing_sections_named(app, "vos factures en ligne") == ["invoices: facture"]
+    """The check itself: a text naming contracts fails while the contracts route is missing."""
+    assert missing_sections_named(app, "vos contrats en ligne") == ["contracts: contrat"]
     assert missing_sections_named(app, "ouvrez un ticket") == ["tickets: ticket"]
 
 
 def test_texts_list_only_sections_that_exist(app):
     with app.test_request_context("/"):
-        assert offered_sections_text() == "vos interventions et vos équipements"
+        assert offered_sections_text() == "vos interventions, vos équipements et vos factures"
         app.view_functions.pop("devices.account_devices")
-        assert offered_sections_text() == "vos interventions"
+        assert offered_sections_text() == "vos interventions et vos factures"

@@ -27,7 +27,7 @@ from models.invoice import (
 )
 from services import file_store
 from services.activity import log_activity
-from services.mail import send_mail
+from services.mail import mail_url, send_mail
 
 
 def company_today() -> date:
@@ -171,8 +171,7 @@ def send_due_reminders(today: date) -> int:
             issued_on=invoice.issued_on,
             due_on=invoice.due_on,
             balance=rules.format_cents(rules.balance_cents(invoice)),
-            invoice_id=invoice.id,
-            client_name=invoice.buyer_name,
+            invoice_url=mail_url("invoices.account_invoice", invoice_id=invoice.id),
         )
         log_activity(
             "invoice.reminder_sent",
