@@ -196,6 +196,7 @@ class Defaults:
     SELLER_COUNTRY = "FR"
     SELLER_IBAN: str | None = None  # printed for payment by transfer when set
     INVOICE_PAYMENT_TERMS_DAYS = 30  # due date = date of issue + this
+    INVOICE_HOURLY_RATE_CENTS: int | None = None  # price of an hour, for invoices of interventions
     # For professional clients (Code de commerce L441-10): at least three times the legal rate.
     INVOICE_LATE_PENALTY_RATE = "trois fois le taux d'intérêt légal"
     INVOICE_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."

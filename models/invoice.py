@@ -90,6 +90,10 @@ class Invoice(Base):
     corrects_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invoice.id", ondelete="SET NULL"), index=True, info=not_personal()
     )
+    # The intervention the invoice was drafted from, if any.
+    intervention_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("intervention.id", ondelete="SET NULL"), index=True, info=not_personal()
+    )
     service_date: Mapped[date | None] = mapped_column(info=_billing)
     operation_category: Mapped[str] = mapped_column(
         sa.String(16), default=OPERATION_SERVICES, info=not_personal()

@@ -43,6 +43,7 @@ from blueprints.invoices.document import file_name
 from blueprints.invoices.forms import BLANK_LINES, MIN_LINES, InvoiceForm, LineForm, PaymentForm
 from models import db
 from models.client import Client
+from models.intervention import Intervention
 from models.invoice import (
     KIND_CREDIT_NOTE,
     KIND_INVOICE,
@@ -340,15 +341,22 @@ def admin_client_invoices(client_id: int):
         **_list_context(rows, next_before, True),
         scope=scope,
         client=scope.client,
+        to_bill=db.session.scalars(rules.interventions_to_bill_query(scope.client_id)).all(),
     )
 
 
-def _form_for(invoice: Invoice | None) -> InvoiceForm:
-    """The draft form; on a first display, the draft's lines and a few empty ones under them."""
+def _form_for(invoice: Invoice | None, intervention: Intervention | None = None) -> InvoiceForm:
+    """The draft form; on a first display, the draft's lines and a few empty ones under them.
+
+    Drafted from an intervention, its first line is the time spent on it.
+    """
     if request.method == "POST":
         return InvoiceForm()
     form = InvoiceForm(obj=invoice) if invoice is not None else InvoiceForm()
     lines = list(invoice.lines) if invoice is not None else []
+    if intervention is not None:
+        form.service_date.data = intervention.starts_at.date()
+        lines = [rules.intervention_line(intervention, current_app.config)]
     while len(form.lines.entries):
         form.lines.pop_entry()
     for line in lines:
@@ -384,14 +392,34 @@ def _fill_draft(invoice: Invoice, form: InvoiceForm) -> None:
     ]
 
 
+def _intervention_to_bill(scope: Scope, intervention_id: int | None) -> Intervention | None:
+    """The intervention ``?intervention=`` names, if it is the client's; else a 404."""
+    if intervention_id is None:
+        return None
+    found = db.session.scalar(
+        sa.select(Intervention).where(
+            Intervention.id == intervention_id, Intervention.client_id == scope.client_id
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.route("/admin/clients/<int:client_id>/invoices/new", methods=FORM_METHODS)
 @admin_required
 def admin_new_invoice(client_id: int):
-    """Draft an invoice for a client from its lines."""
+    """Draft an invoice for a client from its lines, or from one of its interventions."""
     scope = admin_scope(client_id)
-    form = _form_for(None)
+    intervention = _intervention_to_bill(scope, request.args.get("intervention", type=record_id))
+    form = _form_for(None, intervention)
     if form.validate_on_submit():
-        draft = Invoice(client_id=scope.client_id, kind=KIND_INVOICE, created_by_id=current_user.id)
+        draft = Invoice(
+            client_id=scope.client_id,
+            kind=KIND_INVOICE,
+            created_by_id=current_user.id,
+            intervention_id=intervention.id if intervention else None,
+        )
         _fill_draft(draft, form)
         db.session.add(draft)
         db.session.flush()

@@ -417,6 +417,37 @@ def add_payment_amount(session: Session, invoice: Invoice, amount_cents: int) ->
     )
 
 
+def intervention_line(intervention, config) -> InvoiceLine:
+    """The line of an invoice drafted from an intervention: its time, at the hourly rate."""
+    minutes = intervention.minutes_spent or 60
+    return InvoiceLine(
+        position=1,
+        description=f"Intervention {intervention.kind_label.lower()} du "
+        f"{intervention.starts_at:%d/%m/%Y}",
+        quantity_thousandths=round(Decimal(minutes * 1000) / 60),
+        unit_price_cents=config.get("INVOICE_HOURLY_RATE_CENTS"),
+        vat_rate_bp=VAT_RATES[0],
+        discount_bp=0,
+    )
+
+
+def interventions_to_bill_query(client_id: int) -> sa.Select:
+    """The client's finished interventions that no invoice was drafted from, newest first."""
+    from models.intervention import STATUS_DONE, Intervention
+
+    billed = sa.select(Invoice.intervention_id).where(Invoice.intervention_id.is_not(None))
+    return (
+        sa.select(Intervention)
+        .where(
+            Intervention.client_id == client_id,
+            Intervention.status == STATUS_DONE,
+            Intervention.id.not_in(billed),
+        )
+        .order_by(Intervention.starts_at.desc(), Intervention.id.desc())
+        .limit(10)
+    )
+
+
 def credit_note_lines(invoice: Invoice) -> list[InvoiceLine]:
     """Lines for a credit note cancelling ``invoice`` in full; the admin may lower them."""
     return [

@@ -3,7 +3,7 @@ and overdue reminders
 
 Revision ID: ad4af7cf471a
 Revises: 4a0eadce80e5
-Create Date: 2026-12-03 07:18:11.714702
+Create Date: 2026-12-03 07:42:34.590487
 
 """
 from alembic import op
@@ -32,6 +32,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=True),
     sa.Column('corrects_id', sa.Integer(), nullable=True),
+    sa.Column('intervention_id', sa.Integer(), nullable=True),
     sa.Column('service_date', sa.Date(), nullable=True),
     sa.Column('operation_category', sa.String(length=16), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
@@ -57,12 +58,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_invoice_client_id_client'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['corrects_id'], ['invoice.id'], name=op.f('fk_invoice_corrects_id_invoice'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_invoice_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['intervention_id'], ['intervention.id'], name=op.f('fk_invoice_intervention_id_intervention'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice')),
     sa.UniqueConstraint('number', name=op.f('uq_invoice_number'))
     )
     with op.batch_alter_table('invoice', schema=None) as batch_op:
         batch_op.create_index('ix_invoice_client_id_issued_on', ['client_id', 'status', 'issued_on', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoice_corrects_id'), ['corrects_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_intervention_id'), ['intervention_id'], unique=False)
         batch_op.create_index('ix_invoice_status_due_on', ['status', 'due_on'], unique=False)
 
     op.create_table('invoice_download',

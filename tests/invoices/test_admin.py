@@ -1,7 +1,7 @@
 """Admins draft, issue, correct and cash invoices through the pages; bad input answers 422 with
 a French message, what was typed kept, and nothing written."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -253,3 +253,33 @@ def test_the_admin_list_filters_by_status(app, client, admin, status, shown):
     make_issued(app, admin)
     page = client.get(f"/admin/invoices?status={status}").get_data(as_text=True)
     assert page.count('class="badge invoice-') == shown
+
+
+@pytest.mark.settings(INVOICE_HOURLY_RATE_CENTS=5000)
+def test_a_finished_intervention_is_drafted_into_an_invoice_once(app, client, admin):
+    from tests.fixtures.devices import add_intervention
+
+    intervention_id = add_intervention(
+        app, admin, status="done", minutes_spent=90, starts_at=datetime(2026, 3, 10, 9, 0)
+    )
+    page = client.get(f"/admin/clients/{admin}/invoices").get_data(as_text=True)
+    url = f"/admin/clients/{admin}/invoices/new?intervention={intervention_id}"
+    assert url.replace("&", "&amp;") in page or url in page
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="1,5"' in form and 'value="50"' in form and "10/03/2026" in form
+    data = form_data(
+        **line_data(0, description="Intervention sur site", quantity="1,5", unit_price="50")
+    )
+    assert client.post(url, data=data).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(Invoice.intervention_id)) == intervention_id
+    assert "Facturer" not in client.get(f"/admin/clients/{admin}/invoices").get_data(as_text=True)
+
+
+def test_an_intervention_of_another_client_cannot_be_billed(app, client, admin, auth):
+    from tests.fixtures.devices import add_intervention
+
+    other = client_of(app, auth.create_client(email="autre@example.fr"))
+    intervention_id = add_intervention(app, other, status="done")
+    url = f"/admin/clients/{admin}/invoices/new?intervention={intervention_id}"
+    assert client.get(url).status_code == 404
