@@ -23,4 +23,6 @@ PAGES = [
     Page("login", "/auth/login"),
     Page("health", "/health"),
     Page("client dashboard", "/account", role="client"),
+    Page("client invoices", "/invoices", role="client"),
+    Page("admin invoices", "/admin/invoices", role="admin"),
 ]
