@@ -1,6 +1,7 @@
 """The PDF of an issued invoice or credit note: French mentions, PDF/A-3 with its Factur-X XML.
 
-Made once, at issue, from the frozen invoice (fpdf2 with the DejaVu Sans font shipped in
+Written in French whatever the reader's language: an invoice is a French legal document, and
+its text is what the company issued. Made once, at issue, from the frozen invoice (fpdf2 with the DejaVu Sans font shipped in
 ``static/fonts``), then kept in the file store: every download sends the same bytes. The
 embedded XML is the CII of the Factur-X BASIC profile, checked against its schema when embedded.
 """

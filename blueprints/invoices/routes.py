@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -121,7 +122,7 @@ def twin_routes(*, client: str, admin: str, **options):
     return register
 
 
-def invoice_of_scope_or_404(scope: Scope, invoice_id: int, *, for_update=False) -> Invoice:
+def invoice_of_scope_or_404(scope: Scope, invoice_id: int) -> Invoice:
     """The invoice ``invoice_id`` of the scope's client; drafts for admins only; else a 404."""
     query = sa.select(Invoice).where(Invoice.id == invoice_id, Invoice.client_id == scope.client_id)
     if not scope.by_admin:
@@ -142,7 +143,7 @@ def _page(query: sa.Select, before: int | None):
     return rows[:size], (rows[size - 1].id if len(rows) > size else None)
 
 
-def _list_context(rows, next_before, scope_admin: bool) -> dict:
+def _list_context(rows, next_before) -> dict:
     day = company_today()
     return {
         "invoices": rows,
@@ -263,28 +264,21 @@ def account_invoices():
     return render_page_or_fragment(
         "invoices/account_invoices.html",
         "invoices/_invoice_rows.html",
-        **_list_context(rows, next_before, False),
+        **_list_context(rows, next_before),
         scope=scope,
     )
 
 
 # ---------------------------------------------------------------- admins
 
-ADMIN_FILTERS = {
-    "all": None,
-    "draft": Invoice.status == STATUS_DRAFT,
-    "due": None,  # set per request: depends on today
-    "overdue": None,
-    "paid": None,
-    "credit_notes": sa.and_(Invoice.kind == KIND_CREDIT_NOTE, Invoice.status == STATUS_ISSUED),
-}
+# The filters of the admin list, in the order shown.
 FILTER_LABELS = {
-    "all": "Toutes",
-    "draft": "Brouillons",
-    "due": "À payer",
-    "overdue": "En retard",
-    "paid": "Payées",
-    "credit_notes": "Avoirs",
+    "all": _l("Toutes"),
+    "draft": _l("Brouillons"),
+    "due": _l("À payer"),
+    "overdue": _l("En retard"),
+    "paid": _l("Payées"),
+    "credit_notes": _l("Avoirs"),
 }
 
 
@@ -304,7 +298,11 @@ def _filter_condition(name: str, day: date):
             Invoice.kind == KIND_INVOICE,
             Invoice.total_incl_tax_cents <= Invoice.paid_cents + Invoice.credited_cents,
         )
-    return ADMIN_FILTERS.get(name)
+    if name == "draft":
+        return Invoice.status == STATUS_DRAFT
+    if name == "credit_notes":
+        return sa.and_(Invoice.kind == KIND_CREDIT_NOTE, Invoice.status == STATUS_ISSUED)
+    return None
 
 
 @bp.get("/admin/invoices")
@@ -312,7 +310,7 @@ def _filter_condition(name: str, day: date):
 def admin_invoices():
     """Every client's invoices, newest first, filtered by status."""
     chosen = request.args.get("status", "all")
-    if chosen not in ADMIN_FILTERS:
+    if chosen not in FILTER_LABELS:
         chosen = "all"
     query = sa.select(Invoice).options(joinedload(Invoice.client))
     condition = _filter_condition(chosen, company_today())
@@ -322,9 +320,9 @@ def admin_invoices():
     return render_page_or_fragment(
         "invoices/admin_invoices.html",
         "invoices/_admin_rows.html",
-        **_list_context(rows, next_before, True),
+        **_list_context(rows, next_before),
         chosen=chosen,
-        filters={key: _(label) for key, label in FILTER_LABELS.items()},
+        filters=FILTER_LABELS,
     )
 
 
@@ -338,7 +336,7 @@ def admin_client_invoices(client_id: int):
     return render_page_or_fragment(
         "invoices/admin_client_invoices.html",
         "invoices/_invoice_rows.html",
-        **_list_context(rows, next_before, True),
+        **_list_context(rows, next_before),
         scope=scope,
         client=scope.client,
         to_bill=db.session.scalars(rules.interventions_to_bill_query(scope.client_id)).all(),
