@@ -323,6 +323,7 @@ def admin_invoices():
         **_list_context(rows, next_before),
         chosen=chosen,
         filters=FILTER_LABELS,
+        sums=rules.sums(db.session, condition),
     )
 
 

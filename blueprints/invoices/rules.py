@@ -206,6 +206,30 @@ def overdue_invoices_query(today: date) -> sa.Select:
     )
 
 
+def sums(session: Session, condition) -> dict:
+    """Totals of the invoices matching ``condition`` (None: all), in one query.
+
+    ``invoiced``: what the issued invoices amount to; ``credited``: the issued credit notes;
+    ``outstanding``: what remains to cash on the issued invoices.
+    """
+    issued_invoice = sa.and_(Invoice.status == STATUS_ISSUED, Invoice.kind == KIND_INVOICE)
+    issued_note = sa.and_(Invoice.status == STATUS_ISSUED, Invoice.kind == KIND_CREDIT_NOTE)
+    balance = Invoice.total_incl_tax_cents - Invoice.paid_cents - Invoice.credited_cents
+
+    def total(when, value):
+        return sa.func.coalesce(sa.func.sum(sa.case((when, value), else_=0)), 0)
+
+    query = sa.select(
+        total(issued_invoice, Invoice.total_incl_tax_cents),
+        total(issued_note, Invoice.total_incl_tax_cents),
+        total(sa.and_(issued_invoice, balance > 0), balance),
+    )
+    if condition is not None:
+        query = query.where(condition)
+    invoiced, credited, outstanding = session.execute(query).one()
+    return {"invoiced": int(invoiced), "credited": int(credited), "outstanding": int(outstanding)}
+
+
 # ---------------------------------------------------------------- refusals
 
 

@@ -283,3 +283,19 @@ def test_an_intervention_of_another_client_cannot_be_billed(app, client, admin, 
     intervention_id = add_intervention(app, other, status="done")
     url = f"/admin/clients/{admin}/invoices/new?intervention={intervention_id}"
     assert client.get(url).status_code == 404
+
+
+def test_the_admin_list_totals_what_was_invoiced_and_what_remains(app, client, admin):
+    from tests.fixtures.invoices import make_issued
+
+    make_issued(app, admin, day=date(2020, 1, 1))
+    paid = make_issued(app, admin)
+    with app.app_context():
+        invoice = db.session.get(Invoice, paid)
+        invoice.paid_cents = 10000
+        db.session.commit()
+    page = client.get("/admin/invoices").get_data(as_text=True)
+    assert "Facturé : 216,00" in page.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Reste à encaisser : 116,00" in page.replace("\u00a0", " ").replace("\u202f", " ")
+    overdue = client.get("/admin/invoices?status=overdue").get_data(as_text=True)
+    assert "Reste à encaisser : 108,00" in overdue.replace("\u00a0", " ").replace("\u202f", " ")
