@@ -81,6 +81,7 @@ def run(app) -> None:
         client_documents_source,
         issue_invoice,
         prepare_issue,
+        store_pdf,
     )
     from services import file_store
     from services.client_documents import zip_stream
@@ -96,6 +97,8 @@ def run(app) -> None:
         start = time.perf_counter()
         prepare_issue(invoice, today)
         issue_invoice(invoice, today)
+        db.session.commit()
+        store_pdf(invoice)
         db.session.commit()
         timings.append(time.perf_counter() - start)
         first = first or invoice

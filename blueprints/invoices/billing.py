@@ -42,16 +42,12 @@ def prepare_issue(invoice: Invoice, today: date) -> None:
 
 
 def issue_invoice(invoice: Invoice, today: date, actor=None) -> None:
-    """Issue ``invoice``: its number, frozen details, its PDF stored once with its checksum.
+    """Issue ``invoice``: its number and its frozen details; the caller commits.
 
-    Call :func:`prepare_issue` first, before anything is written in the transaction. The caller
-    commits; if the commit fails, :func:`forget_pdf` removes the file.
+    Call :func:`prepare_issue` first, before anything is written in the transaction, and
+    :func:`store_pdf` after the commit: the counter stays locked only for the issue itself.
     """
     rules.issue(db.session, invoice, config=current_app.config, today=today, issued_at=utcnow())
-    db.session.flush()
-    data = document.build_pdf(invoice)
-    invoice.pdf_stored_name = file_store.save(data)
-    invoice.pdf_sha256 = hashlib.sha256(data).hexdigest()
     action = "credit_note.issued" if invoice.kind == KIND_CREDIT_NOTE else "invoice.issued"
     log_activity(
         action,
@@ -61,10 +57,29 @@ def issue_invoice(invoice: Invoice, today: date, actor=None) -> None:
     )
 
 
-def forget_pdf(invoice: Invoice) -> None:
-    """Remove the PDF of an issue that was not committed."""
-    if invoice.pdf_stored_name:
-        file_store.delete(invoice.pdf_stored_name)
+def store_pdf(invoice: Invoice) -> None:
+    """Make the PDF of an issued invoice once and keep it with its checksum; the caller commits.
+
+    Right after the issue, or at the first download if that failed. Two requests making it at
+    once keep the first: the other's file is removed.
+    """
+    if invoice.pdf_stored_name is not None:
+        return
+    data = document.build_pdf(invoice)
+    stored_name = file_store.save(data)
+    table = Invoice.__table__
+    try:
+        kept = db.session.execute(
+            table.update()
+            .where(table.c.id == invoice.id, table.c.pdf_stored_name.is_(None))
+            .values(pdf_stored_name=stored_name, pdf_sha256=hashlib.sha256(data).hexdigest())
+        ).rowcount
+    except Exception:
+        file_store.delete(stored_name)
+        raise
+    if kept != 1:
+        file_store.delete(stored_name)
+    db.session.expire(invoice, ["pdf_stored_name", "pdf_sha256"])
 
 
 def pdf_bytes(invoice: Invoice) -> bytes:

@@ -33,12 +33,12 @@ from blueprints.invoices import bp, rules
 from blueprints.invoices.billing import (
     company_today,
     draft_credit_note,
-    forget_pdf,
     issue_invoice,
     pdf_bytes,
     prepare_issue,
     record_download,
     record_payment,
+    store_pdf,
 )
 from blueprints.invoices.document import file_name
 from blueprints.invoices.forms import BLANK_LINES, MIN_LINES, InvoiceForm, LineForm, PaymentForm
@@ -192,7 +192,8 @@ def invoice_pdf(scope: Scope, invoice_id: int):
     """The PDF made at issue, the same bytes every time; each download is kept and logged."""
     found = invoice_of_scope_or_404(scope, invoice_id)
     if found.pdf_stored_name is None:
-        abort(404)
+        store_pdf(found)  # its making failed right after the issue
+        db.session.commit()
     data = pdf_bytes(found)
     record_download(found, current_user, by_client=not scope.by_admin)
     db.session.commit()
@@ -482,6 +483,16 @@ def admin_delete_invoice(client_id: int, invoice_id: int):
     return htmx_redirect(scope.list_url())
 
 
+def _store_pdf_or_later(invoice: Invoice) -> None:
+    """Make the PDF of a just issued invoice; if that fails, the first download makes it."""
+    try:
+        store_pdf(invoice)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("PDF of invoice %s not made at issue", invoice.id)
+
+
 @bp.post("/admin/clients/<int:client_id>/invoices/<int:invoice_id>/issue")
 @admin_required
 def admin_issue_invoice(client_id: int, invoice_id: int):
@@ -501,10 +512,7 @@ def admin_issue_invoice(client_id: int, invoice_id: int):
         db.session.rollback()
         flash(str(rules.ALREADY_ISSUED), "error")
         return htmx_redirect(scope.invoice_url(invoice_id))
-    except Exception:
-        forget_pdf(found)
-        db.session.rollback()
-        raise
+    _store_pdf_or_later(found)
     flash(_("%(kind)s n° %(number)s émise.", kind=found.kind_label, number=found.number), "success")
     return htmx_redirect(scope.invoice_url(found.id))
 

@@ -11,6 +11,7 @@ import facturx
 import pypdf
 import pytest
 import sqlalchemy as sa
+from lxml import etree
 
 from models import db
 from models.activity import ActivityLog
@@ -126,7 +127,7 @@ def test_the_pdf_is_pdf_a_3_with_a_factur_x_xml_valid_against_its_schema(app, au
     name, xml = facturx.get_facturx_xml_from_pdf(io.BytesIO(data), check_xsd=False)
     assert name == "factur-x.xml"
     assert facturx.xml_check_xsd(xml, flavor="factur-x", level="basic")
-    assert facturx.get_level(__import__("lxml.etree").etree.fromstring(xml)) == "basic"
+    assert facturx.get_level(etree.fromstring(xml)) == "basic"
     assert (
         b"pdfaid:part" in data
         or b"<pdfaid:part>3" in pypdf.PdfReader(io.BytesIO(data)).xmp_metadata.stream.get_data()
@@ -215,3 +216,34 @@ def test_the_zip_holds_every_document_of_the_client_and_none_of_another(
     )
     assert stored_pdf(app, other.invoice_id) not in [archive.read(n) for n in archive.namelist()]
     assert count_rows(app, InvoiceDownload, InvoiceDownload.invoice_id == me.invoice_id) == 1
+
+
+def test_a_pdf_not_made_at_issue_is_made_at_the_first_download_then_kept(app, client, auth):
+    from blueprints.invoices.billing import issue_invoice, prepare_issue
+
+    client_id = client_of(app, auth.create_client())
+    invoice_id = make_draft(app, client_id)
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        prepare_issue(invoice, date(2026, 3, 2))
+        issue_invoice(invoice, date(2026, 3, 2))
+        db.session.commit()
+        assert invoice.pdf_stored_name is None
+    auth.login()
+    first = client.get(f"/invoices/{invoice_id}/pdf")
+    second = client.get(f"/invoices/{invoice_id}/pdf")
+    assert first.status_code == 200 and first.data == second.data
+    with app.app_context():
+        assert (
+            db.session.get(Invoice, invoice_id).pdf_sha256 == hashlib.sha256(first.data).hexdigest()
+        )
+    assert (
+        len(
+            list(
+                (
+                    app.instance_path and __import__("pathlib").Path(app.instance_path, "files")
+                ).iterdir()
+            )
+        )
+        == 1
+    )
