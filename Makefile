@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/admin_search.py
 	$(BIN)/python bench/admin_search.py --database-url "$(BENCH_MARIADB_URL)"
 	$(BIN)/python bench/enumeration_timing.py
+	$(BIN)/python bench/invoices.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

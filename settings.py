@@ -171,7 +171,7 @@ class Defaults:
     BLIND_INDEX_KEY: str | list[str] | None = None  # the search on serial numbers
     ACTIVITY_SEAL_KEY: str | list[str] | None = None  # the activity log's seal
 
-    # Files sent and received (ticket attachments...): outside static/, under random names.
+    # Private files (ticket attachments, invoice PDFs): outside static/, under random names.
     FILE_STORE: str | None = None  # None: instance/files
     # Ticket attachments: files per message, size of each, and all of one client's together.
     TICKET_ATTACHMENT_MAX_FILES = 5
@@ -191,6 +191,27 @@ class Defaults:
     COMPANY_WEBSITE = "https://empcomputer-assistanceinformatique.com"
     COMPANY_EMAIL = "contact@empcomputer-assistanceinformatique.com"
     COMPANY_HOST = "o2switch, 222-224 Boulevard Gustave Flourens, 63000 Clermont-Ferrand, France"
+
+    # Invoices: the seller's mentions, frozen on each invoice at issue. No invoice is issued
+    # while SELLER_NAME, SELLER_LEGAL_FORM, SELLER_SIREN, SELLER_ADDRESS (and SELLER_VAT_NUMBER,
+    # unless SELLER_VAT_EXEMPT) are missing: the admin page names what is missing.
+    SELLER_NAME = "E.M.P COMPUTER INFORMATIQUE"
+    SELLER_LEGAL_FORM: str | None = None  # "Entreprise individuelle", "SARL"...
+    SELLER_SHARE_CAPITAL: str | None = None  # "10 000 €", for a company
+    SELLER_SIREN: str | None = None
+    SELLER_RCS: str | None = None  # "RCS Toulon 123 456 789"; None: not registered
+    SELLER_VAT_NUMBER: str | None = None
+    SELLER_VAT_EXEMPT = False  # franchise en base: "TVA non applicable, art. 293 B du CGI"
+    SELLER_VAT_ON_DEBITS = False  # "Option pour le paiement de la taxe d'après les débits"
+    SELLER_ADDRESS = "9 Avenue Edith Wharton, Le Florentin, Entrée A\n83400 Hyères"
+    SELLER_COUNTRY = "FR"
+    SELLER_IBAN: str | None = None  # printed for payment by transfer when set
+    INVOICE_PAYMENT_TERMS_DAYS = 30  # due date = date of issue + this
+    INVOICE_HOURLY_RATE_CENTS: int | None = None  # price of an hour, for invoices of interventions
+    # For professional clients (Code de commerce L441-10): at least three times the legal rate.
+    INVOICE_LATE_PENALTY_RATE = "trois fois le taux d'intérêt légal"
+    INVOICE_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
+    INVOICE_REMINDER_DAYS = [1, 15, 30]  # reminders of `billing remind`, days past the due date
 
     PAGE_SIZE = 25
 

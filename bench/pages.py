@@ -31,4 +31,6 @@ PAGES = [
     Page("admin ticket queue", "/admin/tickets", role="admin"),
     Page("admin ticket queue, waiting longest", "/admin/tickets?sort=waiting", role="admin"),
     Page("admin ticket", "/admin/tickets/1", role="admin"),
+    Page("client invoices", "/invoices", role="client"),
+    Page("admin invoices", "/admin/invoices", role="admin"),
 ]

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.errors import bp as errors_bp
     from blueprints.gdpr import bp as gdpr_bp
     from blueprints.interventions import bp as interventions_bp
+    from blueprints.invoices import bp as invoices_bp
     from blueprints.public import bp as public_bp
     from blueprints.tickets import bp as tickets_bp
 
@@ -24,3 +25,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(interventions_bp)  # its URLs under /account/ and /admin/
     app.register_blueprint(tickets_bp)  # its URLs under /tickets and /admin/tickets
     app.register_blueprint(gdpr_bp)  # /account/privacy and /admin/gdpr
+    app.register_blueprint(invoices_bp)  # its URLs under /invoices, /account and /admin

@@ -120,6 +120,14 @@ from models.client_search_index import ClientSearchTerm  # noqa: E402
 from models.data_rights import DataRightsRequest  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
+from models.invoice import (  # noqa: E402
+    Invoice,
+    InvoiceDownload,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceSequence,
+    Payment,
+)
 from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
@@ -136,9 +144,15 @@ __all__ = [
     "Device",
     "Intervention",
     "InterventionEvent",
+    "Invoice",
+    "InvoiceDownload",
+    "InvoiceLine",
+    "InvoiceReminder",
+    "InvoiceSequence",
     "Licence",
     "LoginFailure",
     "OutboxMail",
+    "Payment",
     "RecoveryCode",
     "SavedReply",
     "SpentCaptchaChallenge",

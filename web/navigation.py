@@ -78,7 +78,18 @@ SECTIONS = [
     # Not there yet: named here so that a text naming them fails its test until they land.
     Section("contracts", "contracts.account_contracts", words=("contrat", "contract")),
     Section(
-        "invoices", "invoices.account_invoices", words=("facture", "invoice", "paiement", "payment")
+        "invoices",
+        "invoices.account_invoices",
+        words=("facture", "invoice", "paiement", "payment"),
+        menu_label=_l("Mes factures"),
+        admin_endpoint="invoices.admin_invoices",
+        admin_label=_l("Factures"),
+        phrase=_l("vos factures"),
+        title=_l("Factures"),
+        summary=_l(
+            "Consultez vos factures et leur statut, téléchargez-les en PDF (Factur-X) ou "
+            "toutes ensemble, et suivez vos paiements."
+        ),
     ),
 ]
 

@@ -21,6 +21,7 @@ from models import db
 from models.ticket import KIND_NOTE, Ticket, TicketAttachment, TicketMessage
 from services import file_store
 from services.activity import log_activity
+from services.client_documents import Document
 from services.uploads import (
     ALLOWED,
     ALLOWED_SUMMARY,
@@ -252,3 +253,30 @@ def _download(attachment: TicketAttachment, *, detail: dict):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return response
+
+
+def client_attachment_documents(client_id: int) -> list:
+    """The files of the client's tickets that the client may see, for "all my documents".
+
+    Named ``tickets/<ticket>/<id>-<name>`` in the archive; internal notes' files stay out.
+    """
+    rows = db.session.execute(
+        sa.select(
+            TicketAttachment.id,
+            TicketAttachment.ticket_id,
+            TicketAttachment.filename,
+            TicketAttachment.stored_name,
+            TicketAttachment.created_at,
+        )
+        .join(TicketMessage, TicketMessage.id == TicketAttachment.message_id)
+        .where(TicketAttachment.client_id == client_id, TicketMessage.kind != KIND_NOTE)
+        .order_by(TicketAttachment.id)
+    ).all()
+    return [
+        Document(
+            name=f"tickets/{row.ticket_id}/{row.id}-{row.filename}",
+            open=lambda stored=row.stored_name: file_store.open(stored),
+            made_at=row.created_at,
+        )
+        for row in rows
+    ]

@@ -31,6 +31,12 @@
     if (message && !window.confirm(message)) { event.preventDefault(); event.stopImmediatePropagation(); }
   }, true);
 
+  // A button with data-print prints the page (the printable view of an invoice).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+
   // After an htmx swap, move focus to the first field in error so keyboard users land on it.
   // An outerHTML swap detaches the old target: look in the document then.
   document.addEventListener("htmx:afterSwap", function (event) {

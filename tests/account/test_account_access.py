@@ -21,11 +21,12 @@ KNOWN_ARGUMENTS = {
     "intervention_id",
     "ticket_id",
     "attachment_id",
+    "invoice_id",
     "name",
     "token",
 }
 # The client space: its pages under /account, and the areas whose client pages have their own root.
-CLIENT_ROOTS = ("/account/", "/tickets/")
+CLIENT_ROOTS = ("/account/", "/tickets/", "/invoices/")
 
 
 def account_rules():
@@ -62,6 +63,7 @@ def url_for_records(rule, records, name: str, token: str) -> str:
         "intervention_id": records.intervention_id,
         "ticket_id": records.ticket_id,
         "attachment_id": records.attachment_id,
+        "invoice_id": records.invoice_id,
         "name": name,
         "token": token,
     }
@@ -126,6 +128,7 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "licence_id": records.me.licence_id,
         "intervention_id": records.me.intervention_id,
         "ticket_id": records.me.ticket_id,
+        "invoice_id": records.me.invoice_id,
         "user_id": 1,
         "attachment_id": records.me.attachment_id,
         "reply_id": 1,

@@ -21,6 +21,7 @@ RECORD_ARGS = {
     "ticket_id",
     "attachment_id",
     "request_id",
+    "invoice_id",
 }
 REVEALS = ("/serial", "/key")
 
@@ -47,6 +48,7 @@ def url_of(rule, records) -> str:
         "ticket_id": records.ticket_id,
         "attachment_id": records.attachment_id,
         "request_id": records.request_id,
+        "invoice_id": records.invoice_id,
         "name": "contact",
     }
     assert set(rule.arguments) <= set(values), f"unknown argument in {rule.rule}"

@@ -9,6 +9,7 @@ from blueprints.account.demo import demo_profile_history
 from blueprints.devices.demo import add_demo_devices
 from blueprints.devices.rules import find_client_ids_by_serial
 from blueprints.interventions.demo import add_demo_interventions
+from blueprints.invoices.demo import add_demo_invoices
 from blueprints.tickets.demo import add_demo_tickets
 from commands.demo import DEMO_STEPS, register_demo_step
 from services import client_search
@@ -28,13 +29,19 @@ def registrations(app: Flask) -> dict:
 def test_every_area_registers_on_the_app(app):
     assert registrations(app) == {
         "panels": {
-            "client": ["devices", "interventions", "profile", "tickets"],
+            "client": ["devices", "interventions", "invoices", "profile", "tickets"],
             "admin": ["activity_seal", "clients", "interventions", "tickets"],
-            "admin_client": ["devices", "interventions", "tickets"],
+            "admin_client": ["devices", "interventions", "invoices", "tickets"],
         },
         "search": [find_client_ids_by_serial],
         # Devices before interventions: the demo interventions are on the demo devices.
-        "demo": [demo_profile_history, add_demo_devices, add_demo_interventions, add_demo_tickets],
+        "demo": [
+            demo_profile_history,
+            add_demo_devices,
+            add_demo_interventions,
+            add_demo_tickets,
+            add_demo_invoices,
+        ],
     }
 
 
@@ -50,8 +57,8 @@ def test_two_apps_of_one_process_do_not_share_registrations(app):
 
     assert "extra" not in registrations(app)["panels"]["client"]
     assert registrations(app)["search"] == [find_client_ids_by_serial]
-    assert len(registrations(app)["demo"]) == 4
-    assert len(registrations(other)["demo"]) == 5
+    assert len(registrations(app)["demo"]) == 5
+    assert len(registrations(other)["demo"]) == 6
 
 
 def test_an_app_gets_only_the_areas_it_registers():
