@@ -30,7 +30,7 @@ from services.data_rights import (
 )
 from services.mail import mail_url, send_mail
 from web.access import admin_required, client_required, log_admin_view
-from web.forms import record_id
+from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
 
 SECTION = "privacy"
@@ -85,26 +85,23 @@ def admin_request(request_id: int):
     form.status.choices = [
         choice for choice in form.status.choices if choice.value in TRANSITIONS[data_request.status]
     ]
-    status = 200
-    if form.is_submitted():
-        if form.validate():
-            problem = request_status_problem(data_request, form.status.data)
-            if problem is None:
-                return _change(data_request, form.status.data)
-            form.status.errors = [problem]
-        status = 422
+    if form.validate_on_submit():
+        problem = request_status_problem(data_request, form.status.data)
+        if problem is None:
+            return _change(data_request, form.status.data)
+        form.status.errors = [problem]
     checklist = (
         erasure_checklist(current_app, data_request.client_id)
         if data_request.client_id is not None and data_request.is_open
         else []
     )
-    return render_template(
+    return render_form(
         "gdpr/admin_request.html",
+        form,
         data_request=data_request,
-        form=form,
         checklist=checklist,
         today=utcnow().date(),
-    ), status
+    )
 
 
 def _change(data_request: DataRightsRequest, new_status: str):

@@ -503,7 +503,7 @@ def admin_ticket_status(ticket_id: int):
     if not valid:
         context = _page_context(ticket, side)
         context["status_form"] = form
-        return render_template("tickets/admin_ticket.html", **context), 422
+        return render_form("tickets/admin_ticket.html", form, **context)
     change_status(ticket, form.status.data, actor=current_user, by_staff=True)
     log_activity(
         "ticket.status_changed",
@@ -526,7 +526,7 @@ def admin_ticket_assignee(ticket_id: int):
     if not form.validate_on_submit():
         context = _page_context(ticket, side)
         context["assignee_form"] = form
-        return render_template("tickets/admin_ticket.html", **context), 422
+        return render_form("tickets/admin_ticket.html", form, **context)
     assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
     if assign(ticket, assignee, actor=current_user) is not None:
         log_activity(
