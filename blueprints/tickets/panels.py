@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user
 
-from blueprints.tickets.rules import unread_count
+from blueprints.tickets.rules import client_ticket_counts
 from models import db, utcnow
 from models.data_rights import OPEN_STATUSES as OPEN_REQUEST_STATUSES
 from models.data_rights import DataRightsRequest
@@ -29,10 +29,8 @@ def client_panel(client=None, **_context) -> dict | None:
     client = client or getattr(current_user, "client", None)
     if client is None:
         return None
-    open_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.client_id == client.id, _open)
-    )
-    return {"open_count": open_count, "unread_count": unread_count(client.id)}
+    open_count, unread = client_ticket_counts(client.id)
+    return {"open_count": open_count, "unread_count": unread}
 
 
 def admin_panel(admin=None, **_context) -> dict:

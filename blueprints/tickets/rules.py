@@ -348,20 +348,25 @@ def ticket_of_client(client_id: int, ticket_id: int) -> Ticket | None:
     )
 
 
-def unread_count(client_id: int) -> int:
-    """How many of the client's tickets have an answer they have not read."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Ticket)
-        .where(
-            Ticket.client_id == client_id,
-            Ticket.last_staff_message_at.is_not(None),
-            sa.or_(
-                Ticket.client_seen_at.is_(None),
-                Ticket.last_staff_message_at > Ticket.client_seen_at,
-            ),
-        )
-    )
+# An answer from staff that the client has not read since.
+UNREAD_BY_CLIENT = sa.and_(
+    Ticket.last_staff_message_at.is_not(None),
+    sa.or_(
+        Ticket.client_seen_at.is_(None),
+        Ticket.last_staff_message_at > Ticket.client_seen_at,
+    ),
+)
+
+
+def client_ticket_counts(client_id: int) -> tuple[int, int]:
+    """How many of the client's tickets are open, and how many hold an unread answer (one query)."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Ticket.status.in_(OPEN_STATUSES), 1))),
+            sa.func.count(sa.case((UNREAD_BY_CLIENT, 1))),
+        ).where(Ticket.client_id == client_id)
+    ).one()
+    return row[0], row[1]
 
 
 NOTE = KIND_NOTE  # for the routes: the kind of an internal note
