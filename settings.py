@@ -213,6 +213,17 @@ class Defaults:
     INVOICE_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
     INVOICE_REMINDER_DAYS = [1, 15, 30]  # reminders of `billing remind`, days past the due date
 
+    # Retention (the privacy policy): one place, read by the purge, the processing register and
+    # the privacy page alike. A client's data are kept this long after the latest end of their
+    # interventions and contracts (their last activity when they had neither).
+    RETENTION_AFTER_END_DAYS = 365
+    RETENTION_NOTICE_DAYS = 30  # the client is told this long before the purge
+    ACTIVITY_LOG_RETENTION_DAYS = 365  # entries older than this are deleted by the purge
+    ACTIVITY_LOG_IP_TRUNCATE_DAYS = 90  # IPs of older entries keep their network part only
+    INVOICE_ARCHIVE_YEARS = 10  # issued invoices in the legal archive (Code de commerce L123-22)
+    # Contracts: reminders of `contracts remind`, days before the end or renewal date.
+    CONTRACT_REMINDER_DAYS = [60, 30, 7]
+
     PAGE_SIZE = 25
 
 
