@@ -6,6 +6,6 @@ Admins follow the requests at /admin/gdpr (deadline, checklist, status); a clien
 
 from flask import Blueprint
 
-bp = Blueprint("gdpr", __name__)
+bp = Blueprint("gdpr", __name__, cli_group="gdpr")
 
 from blueprints.gdpr import routes  # noqa: E402,F401
