@@ -38,6 +38,9 @@ OPERATION_CATEGORIES = {
     OPERATION_MIXED: _l("Livraison de biens et prestation de services"),
 }
 
+# The French VAT rates, in basis points: normal, intermediate, reduced, special, none.
+VAT_RATES = (2000, 1000, 550, 210, 0)
+
 PAYMENT_METHODS = {
     "transfer": _l("Virement"),
     "card": _l("Carte"),

@@ -6,9 +6,11 @@ language. The Jinja filter ``datetime`` (web/i18n.py) and the profile's values b
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
 
 
@@ -48,3 +50,9 @@ def format_when(value, kind: str = "list") -> str:
             format_datetime, value, DATETIME_FORMATS[kind], get_locale(), get_timezone()
         )
     return _formatted(format_date, value, DATE_FORMATS[kind], get_locale(), get_timezone())
+
+
+def company_today() -> date:
+    """Today where the company works (``BABEL_DEFAULT_TIMEZONE``, Paris): due dates, deadlines."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
+    return datetime.now(zone).date()

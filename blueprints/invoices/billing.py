@@ -5,9 +5,8 @@ payments, reminders. The caller commits; nothing here reads the request.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,12 +27,6 @@ from models.invoice import (
 from services import file_store
 from services.activity import log_activity
 from services.mail import mail_url, send_mail
-
-
-def company_today() -> date:
-    """Today where the company works (``BABEL_DEFAULT_TIMEZONE``, Paris)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
-    return datetime.now(zone).date()
 
 
 def prepare_issue(invoice: Invoice, today: date) -> None:

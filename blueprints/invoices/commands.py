@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from blueprints.invoices import bp
-from blueprints.invoices.billing import company_today, send_due_reminders
+from blueprints.invoices.billing import send_due_reminders
 from models import db
+from services.dates import company_today
 
 
 @bp.cli.command("remind")

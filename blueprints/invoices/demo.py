@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from blueprints.invoices import document, rules
-from blueprints.invoices.billing import company_today
 from models import db, utcnow
 from models.invoice import KIND_INVOICE, Invoice, InvoiceLine, InvoiceSequence, Payment
 from services import file_store
+from services.dates import company_today
 
 # Placeholders for the seller settings a fresh installation lacks; printed on demo invoices only.
 DEMO_SELLER = {

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -18,94 +15,27 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blueprints.invoices.rules import VAT_RATES, format_rate
+from blueprints.invoices.rules import format_rate
 from models.invoice import (
     DESCRIPTION_MAX,
     NOTE_MAX,
     OPERATION_CATEGORIES,
     PAYMENT_METHODS,
     REFERENCE_MAX,
+    VAT_RATES,
 )
 from web.forms import CleanForm, PlausibleDate, control_problem
+from web.number_fields import AmountField, Between, PercentField, QuantityField
 
 MAX_CENTS = 100_000_000_00  # a hundred million euros: beyond, a typing slip
 MAX_THOUSANDTHS = 1_000_000_000  # a million units
 BLANK_LINES = 3  # empty lines offered under the filled ones
 MIN_LINES = 5
 MAX_LINES = 100
-_SPACES = re.compile(r"[\s\u00a0\u202f]")
-
-
-def parse_decimal(text: str, places: int) -> Decimal:
-    """``text`` as a number with at most ``places`` decimals (comma or point), or ValueError."""
-    cleaned = _SPACES.sub("", text or "").replace("€", "").replace("%", "").replace(",", ".")
-    if not re.fullmatch(r"-?[0-9]{1,12}(\.[0-9]+)?", cleaned):
-        raise ValueError(text)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(text)
-    return value
 
 
 def _too_long(limit: int):
     return Length(max=limit, message=_l("%(max)d caractères au plus.", max=limit))
-
-
-class _ScaledField(StringField):
-    """A number typed as text, kept as an integer of ``scale`` units (cents, thousandths)."""
-
-    places = 2
-    scale = 100
-    invalid_message = _l("Saisissez un montant, par exemple 49,90.")
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not (valuelist[0] or "").strip():
-            return
-        try:
-            self.data = int(parse_decimal(valuelist[0], self.places) * self.scale)
-        except ValueError as error:
-            raise ValueError(str(self.invalid_message)) from error
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        text = f"{Decimal(self.data) / self.scale:f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
-
-
-class AmountField(_ScaledField):
-    """An amount in euros, kept in cents."""
-
-
-class QuantityField(_ScaledField):
-    places = 3
-    scale = 1000
-    invalid_message = _l("Saisissez une quantité, par exemple 1 ou 1,5 (trois décimales au plus).")
-
-
-class PercentField(_ScaledField):
-    """A percentage, kept in basis points (10 % = 1000)."""
-
-    places = 2
-    scale = 100
-    invalid_message = _l("Saisissez un pourcentage, par exemple 10 ou 12,5.")
-
-
-class Between:
-    def __init__(self, low: int, high: int, message):
-        self.low, self.high, self.message = low, high, message
-
-    def __call__(self, form, field):
-        if field.data is not None and not (self.low <= field.data <= self.high):
-            raise ValidationError(self.message)
 
 
 def no_control_characters(form, field):

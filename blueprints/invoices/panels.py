@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from blueprints.invoices.billing import client_summary, company_today
+from blueprints.invoices.billing import client_summary
+from services.dates import company_today
 from web import dashboard
 
 

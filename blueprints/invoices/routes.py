@@ -31,7 +31,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.invoices import bp, rules
 from blueprints.invoices.billing import (
-    company_today,
     draft_credit_note,
     issue_invoice,
     pdf_bytes,
@@ -55,6 +54,7 @@ from models.invoice import (
 )
 from services.activity import log_activity
 from services.client_documents import client_documents, zip_stream
+from services.dates import company_today
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment

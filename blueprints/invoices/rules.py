@@ -23,13 +23,12 @@ from models.invoice import (
     KIND_INVOICE,
     STATUS_DRAFT,
     STATUS_ISSUED,
+    VAT_RATES,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
 )
 
-# VAT rates of France (basis points), the normal one first.
-VAT_RATES = (2000, 1000, 550, 210, 0)
 RECOVERY_FEE_EUROS = 40  # Code de commerce L441-10 and D441-5: fixed, for professionals
 VAT_EXEMPT_MENTION = "TVA non applicable, art. 293 B du CGI"
 VAT_ON_DEBITS_MENTION = "Option pour le paiement de la taxe d'après les débits"

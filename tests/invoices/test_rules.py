@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from blueprints.invoices import rules
-from blueprints.invoices.forms import parse_decimal
+from web.number_fields import parse_decimal
 from models.invoice import Invoice, InvoiceLine
 
 
