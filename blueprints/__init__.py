@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.account import bp as account_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.contracts import bp as contracts_bp
     from blueprints.devices import bp as devices_bp
     from blueprints.errors import bp as errors_bp
     from blueprints.gdpr import bp as gdpr_bp
@@ -26,3 +27,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets_bp)  # its URLs under /tickets and /admin/tickets
     app.register_blueprint(gdpr_bp)  # /account/privacy and /admin/gdpr
     app.register_blueprint(invoices_bp)  # its URLs under /invoices, /account and /admin
+    app.register_blueprint(contracts_bp)  # its URLs under /contracts and /admin

@@ -117,6 +117,7 @@ from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search_index import ClientSearchTerm  # noqa: E402
+from models.contract import Contract, ContractPeriod, RenewalReminder  # noqa: E402
 from models.data_rights import DataRightsRequest  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
@@ -140,6 +141,8 @@ __all__ = [
     "Base",
     "Client",
     "ClientSearchTerm",
+    "Contract",
+    "ContractPeriod",
     "DataRightsRequest",
     "Device",
     "Intervention",
@@ -154,6 +157,7 @@ __all__ = [
     "OutboxMail",
     "Payment",
     "RecoveryCode",
+    "RenewalReminder",
     "SavedReply",
     "SpentCaptchaChallenge",
     "Ticket",

@@ -33,6 +33,7 @@ SUBJECTS = {
     "personal_data": _l("Autre demande sur mes données personnelles"),
     "other": _l("Autre"),
 }
+SUBJECT_CONTRACT = "contract"
 SUBJECT_ERASURE = "erasure"
 SUBJECT_PERSONAL_DATA = "personal_data"
 DATA_RIGHTS_SUBJECTS = (SUBJECT_ERASURE, SUBJECT_PERSONAL_DATA)

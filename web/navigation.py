@@ -75,8 +75,20 @@ SECTIONS = [
             "échangez avec eux et joignez vos fichiers."
         ),
     ),
-    # Not there yet: named here so that a text naming them fails its test until they land.
-    Section("contracts", "contracts.account_contracts", words=("contrat", "contract")),
+    Section(
+        "contracts",
+        "contracts.account_contracts",
+        words=("contrat", "contract", "abonnement", "subscription"),
+        menu_label=_l("Mes contrats"),
+        admin_endpoint="contracts.admin_contracts",
+        admin_label=_l("Contrats"),
+        phrase=_l("vos contrats"),
+        title=_l("Contrats"),
+        summary=_l(
+            "Suivez vos contrats et abonnements, leurs échéances et leurs renouvellements, "
+            "et demandez à ne pas les reconduire."
+        ),
+    ),
     Section(
         "invoices",
         "invoices.account_invoices",

@@ -24,6 +24,8 @@ SECTIONS = {
     "devices": _l("vos équipements"),
     "interventions": _l("vos interventions"),
     "tickets": _l("vos tickets"),
+    "invoices": _l("vos factures"),
+    "contracts": _l("vos contrats"),
     "privacy": _l("vos demandes sur vos données"),
 }
 

@@ -25,6 +25,7 @@ from models.ticket import (
     STATUS_RESOLVED,
     STATUS_WAITING_CLIENT,
     STATUSES,
+    SUBJECT_CONTRACT,
     SUBJECT_ERASURE,
     SUBJECT_PERSONAL_DATA,
     SUBJECTS,
@@ -33,6 +34,7 @@ from models.ticket import (
 from web.forms import CleanForm
 
 NO_DEVICE = 0
+NO_CONTRACT = 0
 NOBODY = 0
 
 
@@ -98,6 +100,10 @@ class NewTicketForm(_Idempotent, CleanForm):
     device_id = SelectField(
         _l("Équipement concerné"), coerce=int, default=NO_DEVICE, validate_choice=True
     )
+    contract_id = SelectField(
+        _l("Contrat concerné"), coerce=int, default=NO_CONTRACT, validate_choice=True
+    )
+    non_renewal = BooleanField(_l("Je ne souhaite pas que ce contrat soit reconduit."))
     priority = SelectField(
         _l("Priorité"),
         choices=[SelectChoice(code, label) for code, label in PRIORITIES.items()],
@@ -112,6 +118,14 @@ class NewTicketForm(_Idempotent, CleanForm):
             return
         if field.data not in OTHER_KINDS:
             raise ValidationError(_l("Choisissez le droit que vous exercez."))
+
+    def validate_non_renewal(self, field):
+        if field.data and self.subject.data != SUBJECT_CONTRACT:
+            raise ValidationError(
+                _l("La non-reconduction se demande avec le sujet « Contrat / abonnement ».")
+            )
+        if field.data and self.contract_id.data == NO_CONTRACT:
+            raise ValidationError(_l("Choisissez le contrat que vous ne souhaitez pas reconduire."))
 
     def validate_erasure_understood(self, field):
         if self.subject.data == SUBJECT_ERASURE and not field.data:

@@ -24,6 +24,7 @@ from blueprints.tickets.admin_routes import link_form_for, saved_replies
 from blueprints.tickets.attachments import attachment_problems, store_attachments
 from blueprints.tickets.forms import (
     KEEP_STATUS,
+    NO_CONTRACT,
     NO_DEVICE,
     NOBODY,
     AdminReplyForm,
@@ -53,6 +54,7 @@ from blueprints.tickets.rules import (
     visible_messages,
 )
 from models import db
+from models.contract import Contract
 from models.data_rights import KIND_ERASURE
 from models.ticket import (
     KIND_MESSAGE,
@@ -69,6 +71,11 @@ from models.ticket import (
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.client_devices import device_choices
+from services.contract_requests import (
+    non_renewal_problem,
+    record_non_renewal,
+    running_contracts_of,
+)
 from services.data_rights import open_request, request_of_ticket
 from services.dates import format_when
 from services.sanitize import sanitize_html
@@ -206,6 +213,10 @@ def _sent_files(form) -> list:
 def _new_ticket_form(client_id: int) -> NewTicketForm:
     form = NewTicketForm()
     form.device_id.choices = [(NO_DEVICE, _("Aucun en particulier")), *device_choices(client_id)]
+    form.contract_id.choices = [
+        (NO_CONTRACT, _("Aucun en particulier")),
+        *((contract.id, contract.title) for contract in running_contracts_of(client_id)),
+    ]
     if not form.is_submitted():
         form.idempotency_key.data = new_idempotency_key()
         device = request.args.get("device", type=record_id)
@@ -214,6 +225,12 @@ def _new_ticket_form(client_id: int) -> NewTicketForm:
         subject = request.args.get("subject")
         if subject in SUBJECTS:
             form.subject.data = subject
+        contract = request.args.get("contract", type=record_id)
+        if contract in {choice[0] for choice in form.contract_id.choices}:
+            form.contract_id.data = contract
+            form.non_renewal.data = request.args.get("non_renewal") == "1"
+            if form.non_renewal.data:
+                form.title.data = _("Non-reconduction de mon contrat")
     return form
 
 
@@ -229,6 +246,11 @@ def new_ticket():
     form = _new_ticket_form(client.id)
     if not form.validate_on_submit():
         return render_form("tickets/new.html", form, title=_("Nouveau ticket"))
+    if form.non_renewal.data:
+        problem = non_renewal_problem(db.session.get(Contract, form.contract_id.data))
+        if problem:
+            form.non_renewal.errors = [*form.non_renewal.errors, problem]
+            return render_form("tickets/new.html", form, title=_("Nouveau ticket"))
     files = _sent_files(form)
     refused = attachment_problems(files, client.id)
     if refused:
@@ -283,6 +305,10 @@ def _open_from_form(client, form: NewTicketForm, files: list):
     )
     store_attachments(ticket, ticket.messages[0], files, uploaded_by=current_user)
     log_activity("ticket.opened", target=ticket, detail={"subject": subject})
+    if form.non_renewal.data:
+        record_non_renewal(
+            db.session.get(Contract, form.contract_id.data), ticket_id=ticket.id, actor=current_user
+        )
     data_rights_request = None
     if subject in (SUBJECT_ERASURE, SUBJECT_PERSONAL_DATA):
         kind = KIND_ERASURE if subject == SUBJECT_ERASURE else form.data_rights_kind.data

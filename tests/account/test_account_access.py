@@ -22,11 +22,12 @@ KNOWN_ARGUMENTS = {
     "ticket_id",
     "attachment_id",
     "invoice_id",
+    "contract_id",
     "name",
     "token",
 }
 # The client space: its pages under /account, and the areas whose client pages have their own root.
-CLIENT_ROOTS = ("/account/", "/tickets/", "/invoices/")
+CLIENT_ROOTS = ("/account/", "/tickets/", "/invoices/", "/contracts/")
 
 
 def account_rules():
@@ -64,6 +65,7 @@ def url_for_records(rule, records, name: str, token: str) -> str:
         "ticket_id": records.ticket_id,
         "attachment_id": records.attachment_id,
         "invoice_id": records.invoice_id,
+        "contract_id": records.contract_id,
         "name": name,
         "token": token,
     }
@@ -129,6 +131,7 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "intervention_id": records.me.intervention_id,
         "ticket_id": records.me.ticket_id,
         "invoice_id": records.me.invoice_id,
+        "contract_id": records.me.contract_id,
         "user_id": 1,
         "attachment_id": records.me.attachment_id,
         "reply_id": 1,

@@ -6,6 +6,7 @@ from flask import Flask
 
 from app import create_app
 from blueprints.account.demo import demo_profile_history
+from blueprints.contracts.demo import add_demo_contracts
 from blueprints.devices.demo import add_demo_devices
 from blueprints.devices.rules import find_client_ids_by_serial
 from blueprints.interventions.demo import add_demo_interventions
@@ -29,9 +30,9 @@ def registrations(app: Flask) -> dict:
 def test_every_area_registers_on_the_app(app):
     assert registrations(app) == {
         "panels": {
-            "client": ["devices", "interventions", "invoices", "profile", "tickets"],
+            "client": ["contracts", "devices", "interventions", "invoices", "profile", "tickets"],
             "admin": ["activity_seal", "clients", "interventions", "tickets"],
-            "admin_client": ["devices", "interventions", "invoices", "tickets"],
+            "admin_client": ["contracts", "devices", "interventions", "invoices", "tickets"],
         },
         "search": [find_client_ids_by_serial],
         # Devices before interventions: the demo interventions are on the demo devices.
@@ -41,6 +42,7 @@ def test_every_area_registers_on_the_app(app):
             add_demo_interventions,
             add_demo_tickets,
             add_demo_invoices,
+            add_demo_contracts,
         ],
     }
 
@@ -57,8 +59,8 @@ def test_two_apps_of_one_process_do_not_share_registrations(app):
 
     assert "extra" not in registrations(app)["panels"]["client"]
     assert registrations(app)["search"] == [find_client_ids_by_serial]
-    assert len(registrations(app)["demo"]) == 5
-    assert len(registrations(other)["demo"]) == 6
+    assert len(registrations(app)["demo"]) == 6
+    assert len(registrations(other)["demo"]) == 7
 
 
 def test_an_app_gets_only_the_areas_it_registers():

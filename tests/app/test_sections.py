@@ -135,7 +135,9 @@ def test_mail_templates_name_no_missing_section(app, name, language):
 
 
 def test_a_missing_section_is_caught(app):
-    """The check itself: a text naming contracts fails while the contracts route is missing."""
+    """The check itself: a text naming contracts fails once the contracts route is missing."""
+    assert missing_sections_named(app, "vos contrats en cours") == []
+    app.view_functions.pop("contracts.account_contracts")
     assert missing_sections_named(app, "vos contrats en cours") == ["contracts: contrat"]
     assert missing_sections_named(app, "vos factures en ligne") == []
     assert missing_sections_named(app, "ouvrez un ticket") == []
@@ -144,9 +146,10 @@ def test_a_missing_section_is_caught(app):
 def test_texts_list_only_sections_that_exist(app):
     with app.test_request_context("/"):
         assert offered_sections_text() == (
-            "vos interventions, vos équipements, vos demandes d'assistance et vos factures"
+            "vos interventions, vos équipements, vos demandes d'assistance, vos contrats "
+            "et vos factures"
         )
         app.view_functions.pop("devices.account_devices")
         assert offered_sections_text() == (
-            "vos interventions, vos demandes d'assistance et vos factures"
+            "vos interventions, vos demandes d'assistance, vos contrats et vos factures"
         )

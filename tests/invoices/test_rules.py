@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from blueprints.invoices import rules
-from web.number_fields import parse_decimal
 from models.invoice import Invoice, InvoiceLine
+from web.number_fields import parse_decimal
 
 
 def line(quantity, price, rate=2000, discount=0):
