@@ -47,10 +47,12 @@ from models.intervention import Intervention
 from models.invoice import (
     KIND_CREDIT_NOTE,
     KIND_INVOICE,
+    PAYMENT_METHODS,
     STATUS_DRAFT,
     STATUS_ISSUED,
     Invoice,
     InvoiceLine,
+    Payment,
 )
 from services.activity import log_activity
 from services.client_documents import client_documents, zip_stream
@@ -325,6 +327,92 @@ def admin_invoices():
         chosen=chosen,
         filters=FILTER_LABELS,
         sums=rules.sums(db.session, condition),
+    )
+
+
+def _payment_filters(args) -> tuple[dict, list[str]]:
+    """The payments list's filters from the query string, and what was refused in it.
+
+    A bad date is named in the page and ignored; the typing is shown back as it was.
+    """
+    problems: list[str] = []
+    method = args.get("method", "")
+    if method not in PAYMENT_METHODS:
+        method = ""
+    dates = {}
+    for name, label in (("start", _("Du")), ("end", _("Au"))):
+        typed = args.get(name, "").strip()[:32]
+        dates[name] = None
+        if typed:
+            try:
+                dates[name] = date.fromisoformat(typed)
+            except ValueError:
+                problems.append(_("« %(label)s » : saisissez une date valide.", label=label))
+        dates[f"{name}_typed"] = typed
+    client_id = args.get("client", type=record_id)
+    client = db.session.get(Client, client_id) if client_id else None
+    if client_id and client is None:
+        abort(404)
+    return {"method": method, "client": client, "client_id": client_id, **dates}, problems
+
+
+def _payment_condition(filters: dict):
+    conditions = []
+    if filters["method"]:
+        conditions.append(Payment.method == filters["method"])
+    if filters["start"]:
+        conditions.append(Payment.paid_on >= filters["start"])
+    if filters["end"]:
+        conditions.append(Payment.paid_on <= filters["end"])
+    if filters["client_id"]:
+        conditions.append(Invoice.client_id == filters["client_id"])
+    return sa.and_(sa.true(), *conditions)
+
+
+def _payment_cursor(payment: Payment) -> str:
+    return f"{payment.paid_on:%Y%m%d}-{payment.id}"
+
+
+def _payment_before(text: str | None):
+    """The (date, id) a page of payments starts before, from ``?before=`` (None if absent or bad)."""
+    day, _sep, number = (text or "").partition("-")
+    try:
+        return date(int(day[:4]), int(day[4:6]), int(day[6:8])), record_id(number)
+    except ValueError:
+        return None
+
+
+@bp.get("/admin/payments")
+@admin_required
+def admin_payments():
+    """Every client's payments (or one client's with ``?client=``), newest first, filtered by
+    method and dates, with their count and amount in all and per method."""
+    filters, problems = _payment_filters(request.args)
+    if filters["client_id"]:
+        log_admin_view(filters["client_id"], "payments")
+    condition = _payment_condition(filters)
+    size = current_app.config["PAGE_SIZE"]
+    query = (
+        sa.select(Payment)
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(condition)
+        .options(joinedload(Payment.invoice).joinedload(Invoice.client))
+    )
+    before = _payment_before(request.args.get("before"))
+    if before is not None:
+        query = query.where(sa.tuple_(Payment.paid_on, Payment.id) < sa.tuple_(*before))
+    rows = db.session.scalars(
+        query.order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(size + 1)
+    ).all()
+    return render_page_or_fragment(
+        "invoices/admin_payments.html",
+        "invoices/_payment_rows.html",
+        payments=rows[:size],
+        next_before=_payment_cursor(rows[size - 1]) if len(rows) > size else None,
+        filters=filters,
+        problems=problems,
+        methods=PAYMENT_METHODS,
+        sums=rules.payment_sums(db.session, condition),
     )
 
 

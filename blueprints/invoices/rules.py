@@ -27,6 +27,7 @@ from models.invoice import (
     Invoice,
     InvoiceLine,
     InvoiceSequence,
+    Payment,
 )
 
 RECOVERY_FEE_EUROS = 40  # Code de commerce L441-10 and D441-5: fixed, for professionals
@@ -484,3 +485,21 @@ def credit_note_lines(invoice: Invoice) -> list[InvoiceLine]:
         )
         for line in invoice.lines
     ]
+
+
+def payment_sums(session: Session, condition) -> dict:
+    """Count and amount of the payments matching ``condition``, in all and per method (one query)."""
+    rows = session.execute(
+        sa.select(
+            Payment.method, sa.func.count(), sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0)
+        )
+        .join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(condition)
+        .group_by(Payment.method)
+    ).all()
+    by_method = {method: int(amount) for method, _count, amount in rows}
+    return {
+        "count": sum(int(count) for _method, count, _amount in rows),
+        "amount": sum(by_method.values()),
+        "by_method": by_method,
+    }
