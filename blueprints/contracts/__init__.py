@@ -13,14 +13,17 @@ from flask.blueprints import BlueprintSetupState
 bp = Blueprint("contracts", __name__, cli_group="contracts")
 
 from blueprints.contracts import commands, demo, panels, routes  # noqa: E402,F401
-from blueprints.contracts.rules import running_contracts_check  # noqa: E402
+from blueprints.contracts.rules import contract_ends, running_contracts_check  # noqa: E402
 from commands.demo import register_demo_step  # noqa: E402
 from services.data_rights import register_erasure_check  # noqa: E402
+from services.retention import register_end_source  # noqa: E402
 
 
 @bp.record_once
 def _plug_into_the_app(state: BlueprintSetupState) -> None:
-    """On the app that registers the area: its panels, its erasure check, its demo data."""
+    """On the app that registers the area: its panels, its erasure check, its end dates for
+    the retention clock, its demo data."""
     panels.register_panels(state.app)
     register_erasure_check(state.app, "running_contracts", running_contracts_check)
+    register_end_source(state.app, "contracts", contract_ends)
     register_demo_step(state.app, demo.add_demo_contracts)

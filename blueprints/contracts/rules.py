@@ -22,10 +22,12 @@ from models.contract import (
     RENEWAL_TACIT,
     RENEWALS,
     STATUS_ACTIVE,
+    STATUS_CANCELLED,
     Contract,
 )
 from models.device import Licence
 from models.invoice import VAT_RATES
+from services.retention import day_of
 
 MAX_TERM_MONTHS = 120
 MAX_PRICE_CENTS = 10_000_000_00
@@ -191,3 +193,18 @@ def running_contracts_check(client_id: int) -> tuple[str, int]:
     from models import db
 
     return _("Contrats encore en cours"), db.session.scalar(running_contracts_count(client_id))
+
+
+def contract_ends() -> sa.Select:
+    """End of validity of every contract, for the retention clock: the end of its last period,
+    or the day it was cancelled (a running contract gives its planned end)."""
+    return sa.select(
+        Contract.client_id,
+        sa.case(
+            (
+                sa.and_(Contract.status == STATUS_CANCELLED, Contract.ended_at.is_not(None)),
+                day_of(Contract.ended_at),
+            ),
+            else_=Contract.ends_on,
+        ),
+    )

@@ -22,6 +22,7 @@ from models.intervention import (
     Intervention,
     InterventionEvent,
 )
+from services.retention import day_of
 
 # Which status may follow which. A finished intervention may be reopened (a mistake, a
 # relapse); a cancelled one may be planned again.
@@ -306,3 +307,11 @@ def admin_today() -> dict:
         "planned_today": [i for i in rows if i.status == STATUS_PLANNED],
         "in_progress": [i for i in rows if i.status == STATUS_IN_PROGRESS],
     }
+
+
+def intervention_ends() -> sa.Select:
+    """End of every intervention, for the retention clock (its start while it has no end)."""
+    return sa.select(
+        Intervention.client_id,
+        day_of(sa.func.coalesce(Intervention.ended_at, Intervention.starts_at)),
+    )
