@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from blueprints.gdpr import bp
 from blueprints.gdpr.forms import RequestStatusForm
+from blueprints.gdpr.retention import source_label
 from blueprints.gdpr.rules import (
     STATE_ALL,
     STATE_OPEN,
@@ -29,6 +30,7 @@ from services.data_rights import (
     request_status_problem,
 )
 from services.mail import mail_url, send_mail
+from services.retention import retention_clock
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment
@@ -48,6 +50,8 @@ def account_privacy():
         "gdpr/account_privacy.html",
         "gdpr/_views.html",
         requests=requests_of_client(client.id),
+        clock=retention_clock(db.session, client.id),
+        source_label=source_label,
         views=views,
         next_before=next_before,
         today=utcnow().date(),

@@ -32,7 +32,14 @@ def test_every_area_registers_on_the_app(app):
         "panels": {
             "client": ["contracts", "devices", "interventions", "invoices", "profile", "tickets"],
             "admin": ["activity_seal", "clients", "interventions", "tickets"],
-            "admin_client": ["contracts", "devices", "interventions", "invoices", "tickets"],
+            "admin_client": [
+                "contracts",
+                "devices",
+                "interventions",
+                "invoices",
+                "retention",
+                "tickets",
+            ],
         },
         "search": [find_client_ids_by_serial],
         # Devices before interventions: the demo interventions are on the demo devices.

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+import time_machine
 
 from models import db
 from models.contract import Contract
 from models.user import User
 from services.retention import LAST_ACTIVITY, clocks_running_out, retention_clock
+from tests.fixtures.accounts import page_text
 from tests.fixtures.contracts import make_contract
 from tests.fixtures.devices import add_intervention, client_id_of
 
@@ -95,3 +97,48 @@ def test_clocks_running_out_lists_the_clients_due_soonest_first(app, auth, clien
 
 def test_an_unknown_client_has_no_clock(app, client_id):
     assert clock_of(app, client_id + 1000) is None
+
+
+# --- As the pages show it -------------------------------------------------------------------
+
+
+def test_the_client_sees_until_when_their_data_are_kept(app, client, auth, client_id):
+    make_contract(app, client_id, starts_on=date(2026, 1, 1), term_months=12)
+    auth.login()
+    text = page_text(client.get("/account/privacy"))
+    assert "Vos données sont conservées jusqu'au 31 décembre 2027" in text
+    assert "365 jours après la fin du dernier contrat ou abonnement" in text
+
+
+@pytest.fixture
+def admin(app, auth, client_id):
+    auth.create_admin(enrolled=True)
+    auth.login("admin@example.fr", totp=True)
+    return client_id
+
+
+def test_the_admin_client_page_shows_the_retention_end(app, client, admin):
+    add_intervention(app, admin, starts_at=datetime(2026, 2, 1, 9))
+    text = page_text(client.get(f"/admin/clients/{admin}"))
+    assert "Conservation des données" in text
+    assert "Jusqu'au 01/02/2027" in text or "Jusqu'au 1 févr. 2027" in text, text
+
+
+def test_admins_list_the_clients_whose_retention_ends_soon(app, client, auth, admin):
+    later = client_id_of(app, auth.create_client(email="later@example.fr", last_name="Tardif"))
+    make_contract(app, later, starts_on=date(2026, 1, 1), term_months=12)
+    # "me" (last login 1 June 2025) is kept until 1 June 2026; "later" until 31 December 2027.
+    with time_machine.travel("2026-12-03 10:00:00+00:00", tick=False):
+        auth.login("admin@example.fr", totp=True)
+        text = page_text(client.get("/admin/gdpr/retention"))
+        assert "dépassé" in text and "dernière activité" in text and "Tardif" not in text
+        assert "Tardif" not in page_text(client.get("/admin/gdpr/retention?within=365"))
+    with time_machine.travel("2027-12-10 10:00:00+00:00", tick=False):
+        auth.login("admin@example.fr", totp=True)
+        text = page_text(client.get("/admin/gdpr/retention?within=bad"))  # 30 days
+        assert "Tardif" in text and "21 jours" in text
+
+
+def test_a_client_cannot_open_the_retention_list(client, auth, client_id):
+    auth.login()
+    assert client.get("/admin/gdpr/retention").status_code == 404
