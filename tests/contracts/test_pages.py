@@ -245,3 +245,29 @@ def test_the_dashboard_panel_shows_the_next_deadline(client, auth, contract_clie
     auth.login()
     page = page_text(client.get("/account"))
     assert "panel-contracts" in page and "31 déc. 2026" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("client", "/contracts"),
+        ("admin", "/admin/contracts"),
+        ("admin", "/admin/contracts?status=renewing&within=180"),
+        ("admin", "/admin/clients/{client}/contracts"),
+    ],
+)
+def test_contract_lists_run_a_fixed_number_of_queries(
+    app, client, auth, contract_clients, queries, who, url
+):
+    me = contract_clients.me.client_id
+    url = url.format(client=me)
+    if who == "admin":
+        auth.login("admin@example.fr", totp=True)
+    else:
+        auth.login()
+    client.get(url)  # warm-up
+    small = queries.count(lambda: client.get(url))
+    for n in range(25):
+        make_contract(app, me, title=f"Contrat {n}", starts_on=date(2026, 1 + n % 12, 1))
+    large = queries.count(lambda: client.get(url))
+    assert small == large, queries.statements
