@@ -118,7 +118,7 @@ from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search_index import ClientSearchTerm  # noqa: E402
 from models.contract import Contract, ContractPeriod, RenewalReminder  # noqa: E402
-from models.data_rights import DataRightsRequest  # noqa: E402
+from models.data_rights import DataRightsRequest, ErasureLedgerEntry  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
 from models.intervention import Intervention, InterventionEvent  # noqa: E402
 from models.invoice import (  # noqa: E402
@@ -144,6 +144,7 @@ __all__ = [
     "Contract",
     "ContractPeriod",
     "DataRightsRequest",
+    "ErasureLedgerEntry",
     "Device",
     "Intervention",
     "InterventionEvent",

@@ -62,6 +62,9 @@ class DataRightsRequest(Base):
         sa.ForeignKey("ticket.id", ondelete="SET NULL"), index=True, info=not_personal()
     )
     closed_at: Mapped[datetime | None] = mapped_column(info=not_personal())
+    # An erasure is carried out once the client confirmed it by the link of a mail.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(info=not_personal())
+    confirmed_at: Mapped[datetime | None] = mapped_column(info=not_personal())
 
     client = relationship("Client")
     ticket = relationship("Ticket")
@@ -80,3 +83,18 @@ class DataRightsRequest(Base):
 
     def __repr__(self) -> str:
         return f"<DataRightsRequest {self.id} {self.kind} {self.status}>"
+
+
+class ErasureLedgerEntry(Base):
+    """The trace of one erasure, with nothing personal in it: a keyed hash of the erased client's
+    id and the day. A backup restored later replays the ledger to erase them again."""
+
+    __tablename__ = "erasure_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    client_key: Mapped[str] = mapped_column(sa.String(64), unique=True, info=not_personal())
+    erased_on: Mapped[date] = mapped_column(info=not_personal())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=not_personal())
+
+    def __repr__(self) -> str:
+        return f"<ErasureLedgerEntry {self.id} {self.erased_on}>"

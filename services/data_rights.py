@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from models import db, utcnow
 from models.data_rights import (
+    KIND_ERASURE,
     KINDS,
     OPEN_STATUSES,
     STATUS_CANCELLED,
@@ -100,6 +101,8 @@ def request_status_problem(request: DataRightsRequest, new_status: str) -> str |
         return _("Ce statut n'existe pas.")
     if new_status not in TRANSITIONS[request.status]:
         return _("Cette demande ne peut plus passer à ce statut.")
+    if request.kind == KIND_ERASURE and new_status == STATUS_DONE and request.client_id:
+        return _("Une demande d'effacement est traitée en effaçant le client (bouton ci-dessous).")
     return None
 
 

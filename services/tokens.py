@@ -21,6 +21,8 @@ SALTS = {
     "change_email": "espace-client.change-email",
     # A client's invitation (services/invitations.py); the salt links already sent carry.
     "client_invitation": "client-invitation",
+    # The client's confirmation of their erasure request (services/erasure.py).
+    "erasure_confirm": "espace-client.erasure-confirm",
 }
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
+from blueprints.gdpr.erasure import erasure_context
 from blueprints.gdpr.forms import RequestStatusForm
 from blueprints.gdpr.retention import source_label
 from blueprints.gdpr.rules import (
@@ -105,6 +106,7 @@ def admin_request(request_id: int):
         data_request=data_request,
         checklist=checklist,
         today=utcnow().date(),
+        **erasure_context(data_request),
     )
 
 

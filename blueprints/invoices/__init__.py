@@ -33,11 +33,15 @@ bp.add_app_template_global(rules.net_of, "invoice_line_net")
 from blueprints.invoices import billing, commands, demo, panels, routes  # noqa: E402,F401
 from commands.demo import register_demo_step  # noqa: E402
 from services.client_documents import register_document_source  # noqa: E402
+from services.data_rights import register_erasure_check  # noqa: E402
 
 
 @bp.record_once
 def _plug_into_the_app(state: BlueprintSetupState) -> None:
-    """On the app that registers the area: its panels, its documents, its demo data."""
+    """On the app that registers the area: its panels, its documents, its erasure checks, its
+    demo data."""
     panels.register_panels(state.app)
     register_document_source(state.app, "invoices", billing.client_documents_source)
+    register_erasure_check(state.app, "unpaid_invoices", billing.unpaid_invoices_check)
+    register_erasure_check(state.app, "invoices_never_downloaded", billing.never_downloaded_check)
     register_demo_step(state.app, demo.add_demo_invoices)

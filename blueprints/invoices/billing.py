@@ -249,3 +249,34 @@ def _download_keeper(invoice_id: int):
         )
 
     return keep
+
+
+# ---------------------------------------------------------------- before an erasure
+
+
+def unpaid_invoices_check(client_id: int) -> tuple[str, int]:
+    """For the erasure checklist (blocking): the client's issued invoices not fully paid."""
+    count = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Invoice.client_id == client_id,
+            Invoice.status == "issued",
+            Invoice.kind == KIND_INVOICE,
+            Invoice.total_incl_tax_cents > Invoice.paid_cents + Invoice.credited_cents,
+        )
+    )
+    return str(_l("Factures impayées")), count
+
+
+def never_downloaded_check(client_id: int) -> tuple[str, int]:
+    """For the erasure checklist: issued documents the client never downloaded (offer the ZIP)."""
+    downloaded = (
+        sa.select(InvoiceDownload.id)
+        .where(InvoiceDownload.invoice_id == Invoice.id, InvoiceDownload.by_client.is_(True))
+        .exists()
+    )
+    count = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Invoice.client_id == client_id, Invoice.status == "issued", ~downloaded
+        )
+    )
+    return str(_l("Factures et avoirs jamais téléchargés par le client")), count

@@ -25,6 +25,7 @@ from blueprints.tickets import admin_routes, attachments, demo, panels, routes, 
 from commands.demo import register_demo_step  # noqa: E402
 from services.client_documents import register_document_source  # noqa: E402
 from services.data_rights import register_erasure_check  # noqa: E402
+from services.erasure import register_erasure_step  # noqa: E402
 
 # The limits that the file field of ticket forms explains (tickets/_attachment_input.html).
 bp.add_app_template_global(attachments.input_context, "ticket_attachment_limits")
@@ -37,4 +38,5 @@ def _plug_into_the_app(state: BlueprintSetupState) -> None:
     register_demo_step(state.app, demo.add_demo_tickets)
     register_erasure_check(state.app, "open_tickets", rules.open_tickets_check)
     register_erasure_check(state.app, "ticket_attachments", rules.attachments_check)
+    register_erasure_step(state.app, "ticket_attachments", rules.attachment_files)
     register_document_source(state.app, "tickets", attachments.client_attachment_documents)

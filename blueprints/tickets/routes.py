@@ -78,6 +78,7 @@ from services.contract_requests import (
 )
 from services.data_rights import open_request, request_of_ticket
 from services.dates import format_when
+from services.erasure import send_erasure_confirmation
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import EmptyForm, record_id, render_form
@@ -318,6 +319,8 @@ def _open_from_form(client, form: NewTicketForm, files: list):
             target=data_rights_request,
             detail={"kind": kind, "ticket": ticket.id},
         )
+        if kind == KIND_ERASURE and data_rights_request.confirmation_sent_at is None:
+            send_erasure_confirmation(data_rights_request)
     tell_client_ticket_received(ticket, data_rights_request)
     tell_staff_new_ticket(ticket, data_rights_request)
     return ticket, data_rights_request

@@ -390,3 +390,13 @@ def attachments_check(client_id: int) -> tuple[str, int]:
         .where(TicketAttachment.client_id == client_id)
     )
     return _("Pièces jointes de tickets (à proposer au téléchargement)"), count
+
+
+def attachment_files(client_id: int) -> list[str]:
+    """For an erasure: the stored names of the client's attachments, removed once it is done
+    (their rows go with the client's tickets)."""
+    return list(
+        db.session.scalars(
+            sa.select(TicketAttachment.stored_name).where(TicketAttachment.client_id == client_id)
+        )
+    )

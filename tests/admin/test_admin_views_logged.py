@@ -22,6 +22,7 @@ RECORD_ARGS = {
     "attachment_id",
     "request_id",
     "invoice_id",
+    "contract_id",
 }
 REVEALS = ("/serial", "/key")
 
@@ -49,6 +50,7 @@ def url_of(rule, records) -> str:
         "attachment_id": records.attachment_id,
         "request_id": records.request_id,
         "invoice_id": records.invoice_id,
+        "contract_id": records.contract_id,
         "name": "contact",
     }
     assert set(rule.arguments) <= set(values), f"unknown argument in {rule.rule}"
