@@ -132,6 +132,7 @@ from models.invoice import (  # noqa: E402
 from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
+from models.retention import LegalHold, RetentionNotice  # noqa: E402
 from models.ticket import SavedReply, Ticket, TicketAttachment, TicketMessage  # noqa: E402
 from models.user import User  # noqa: E402
 
@@ -148,6 +149,7 @@ __all__ = [
     "Device",
     "Intervention",
     "InterventionEvent",
+    "LegalHold",
     "Invoice",
     "InvoiceDownload",
     "InvoiceLine",
@@ -158,6 +160,7 @@ __all__ = [
     "OutboxMail",
     "Payment",
     "RecoveryCode",
+    "RetentionNotice",
     "RenewalReminder",
     "SavedReply",
     "SpentCaptchaChallenge",

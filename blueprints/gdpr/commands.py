@@ -1,0 +1,57 @@
+"""``flask --app app gdpr ...``: the commands of the data-rights area, for cron (daily)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from blueprints.gdpr import bp
+from models import db
+from services.activity import log_activity
+from services.dates import company_today
+from services.purge import ERASE, NOTICE, plan_purge, purge_activity_log, run_purge
+
+ACTIONS = {
+    NOTICE: "avis de suppression",
+    ERASE: "effacement",
+    "wait": "en attente",
+    "blocked": "conservé",
+}
+
+
+@bp.cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Dit qui serait prévenu ou effacé, sans rien faire.")
+def purge(dry_run: bool) -> None:
+    """Applique la durée de conservation : avis, effacements, journal d'activité (pour cron)."""
+    app = current_app._get_current_object()
+    today = company_today()
+    decisions = plan_purge(app, today) if dry_run else run_purge(app, today)
+    for decision in decisions:
+        clock = decision.clock
+        line = (
+            f"client {clock.client_id} : {ACTIONS[decision.action]}"
+            f" (fin de conservation {clock.ends_on.isoformat()}, départ {clock.source}"
+            f" {clock.started_on.isoformat()})"
+        )
+        if decision.reasons:
+            line += " — " + " ; ".join(decision.reasons)
+        if decision.error:
+            line += f" — ÉCHEC : {decision.error}"
+        click.echo(line)
+    if dry_run:
+        click.echo(f"{len(decisions)} client(s) examiné(s) ; rien n'a été modifié (--dry-run).")
+        return
+    notices = sum(1 for d in decisions if d.action == NOTICE and d.done)
+    erased = sum(1 for d in decisions if d.action == ERASE and d.done)
+    failures = sum(1 for d in decisions if d.error)
+    log_activity(
+        "gdpr.purge_run", detail={"notices": notices, "erased": erased, "failures": failures}
+    )
+    db.session.commit()
+    entries = purge_activity_log(app)
+    click.echo(
+        f"{notices} avis envoyé(s), {erased} client(s) effacé(s), "
+        f"{entries} entrée(s) du journal d'activité supprimée(s)."
+    )
+    if failures:
+        raise SystemExit(1)
