@@ -55,3 +55,38 @@ def purge(dry_run: bool) -> None:
     )
     if failures:
         raise SystemExit(1)
+
+
+@bp.cli.command("export")
+@click.argument("email")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Fichier ZIP à écrire (par défaut : ./export-<id>.zip).",
+)
+def export(email: str, output: str | None) -> None:
+    """Écrit l'export des données du client EMAIL (droit d'accès, portabilité) dans un ZIP."""
+    import sqlalchemy as sa
+
+    from models.client import Client
+    from models.user import User
+    from services.client_documents import zip_stream
+    from services.export import export_documents
+    from services.private_files import private_file
+
+    client = db.session.scalar(
+        sa.select(Client)
+        .join(User, Client.user_id == User.id)
+        .where(User.email_canonical == email.strip().lower())
+    )
+    if client is None:
+        raise click.ClickException(f"Aucun client n'a l'adresse {email}.")
+    path = output or f"export-{client.id}.zip"
+    documents = export_documents(client)
+    target = private_file(path)
+    with target.open("wb") as archive:
+        for piece in zip_stream(documents):
+            archive.write(piece)
+    log_activity("gdpr.export_downloaded", target=client, detail={"by": "command"})
+    db.session.commit()
+    click.echo(f"Export du client {client.id} écrit dans {target} ({len(documents)} fichier(s)).")
