@@ -1,5 +1,7 @@
 """Public pages, language choice and the health check."""
 
+import html
+
 import pytest
 import sqlalchemy as sa
 
@@ -126,3 +128,28 @@ def test_robots_txt_keeps_the_portal_out_of_search_engines(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert response.get_data(as_text=True).splitlines() == ["User-agent: *", "Disallow: /"]
+
+
+@pytest.mark.settings(
+    RETENTION_AFTER_END_DAYS=400,
+    RETENTION_NOTICE_DAYS=20,
+    ACTIVITY_LOG_RETENTION_DAYS=180,
+    INVOICE_ARCHIVE_YEARS=11,
+)
+def test_privacy_page_states_the_configured_retention(client):
+    privacy = html.unescape(client.get("/confidentialite").get_data(as_text=True))
+    assert "conservées 400 jours après la fin de votre dernière intervention" in privacy
+    assert "20 jours avant cette date" in privacy
+    assert "journal d'activité est conservé 180 jours" in privacy
+    assert "conservées 11 ans" in privacy
+
+
+def test_privacy_page_names_google_only_when_recaptcha_is_on(app, client):
+    privacy = html.unescape(client.get("/confidentialite").get_data(as_text=True))
+    assert "Google (qui peut traiter" not in privacy
+    assert "ne quittent pas l'Union européenne : la vérification anti-robot" in privacy
+    app.config.update(
+        CAPTCHA_PROVIDER="recaptcha", RECAPTCHA_SITE_KEY="site", RECAPTCHA_SECRET_KEY="secret"
+    )
+    privacy = html.unescape(client.get("/confidentialite").get_data(as_text=True))
+    assert "Google (qui peut traiter ces informations aux États-Unis)" in privacy
