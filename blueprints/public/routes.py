@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from blueprints.public import bp
 from models import db
+from web.cookies import cookies_of
 from web.security import public_page, safe_redirect_target
 
 
@@ -33,7 +34,9 @@ def home():
 @public_page
 def privacy():
     """The privacy notice: what the client space collects, why, for how long, and your rights."""
-    return render_template("public/privacy.html", company=_company())
+    return render_template(
+        "public/privacy.html", company=_company(), cookies=cookies_of(current_app.config)
+    )
 
 
 @bp.get("/mentions-legales")

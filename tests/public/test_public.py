@@ -153,3 +153,37 @@ def test_privacy_page_names_google_only_when_recaptcha_is_on(app, client):
     )
     privacy = html.unescape(client.get("/confidentialite").get_data(as_text=True))
     assert "Google (qui peut traiter ces informations aux États-Unis)" in privacy
+
+
+def cookie_names(response) -> set[str]:
+    return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
+
+
+def test_every_cookie_a_visit_sets_is_listed_on_the_privacy_page(app, client, auth):
+    """No cookie escapes the list (web/cookies.py) that the privacy page reads."""
+    from web.cookies import cookies_of
+
+    auth.create_client()
+    seen: set[str] = set()
+    for url in ("/", "/auth/login", "/auth/register", "/confidentialite"):
+        seen |= cookie_names(client.get(url))
+    seen |= cookie_names(auth.login())
+    for url in ("/account", "/tickets", "/invoices", "/contracts", "/account/privacy"):
+        seen |= cookie_names(client.get(url))
+    seen |= cookie_names(client.post("/langue", data={"locale": "en", "next": "/"}))
+    from tests.fixtures.totp import TEST_TOTP_SECRET, fresh_code
+    from tests.fixtures.users import PASSWORD
+
+    admin_id = auth.create_admin(email="admin2@example.fr", enrolled=True)
+    admin = app.test_client()
+    seen |= cookie_names(
+        admin.post("/auth/login", data={"email": "admin2@example.fr", "password": PASSWORD})
+    )
+    code = fresh_code(app, admin_id, TEST_TOTP_SECRET)
+    seen |= cookie_names(admin.post("/auth/totp", data={"code": code}))
+    seen |= cookie_names(admin.get("/admin"))
+    with app.app_context():
+        listed = {cookie.name for cookie in cookies_of(app.config)}
+    assert seen and seen <= listed
+    privacy = client.get("/confidentialite").get_data(as_text=True)
+    assert all(f"<code>{name}</code>" in privacy for name in listed)
