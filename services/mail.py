@@ -111,10 +111,15 @@ def send_mail(to: str, template: str, subject: str, locale: str | None = None, *
     """Queue the mail ``template`` (``templates/mail/<template>.txt`` and ``.html``) to ``to``.
 
     The row joins the current transaction: the mail exists only if the act that causes it
-    is committed. ``subject`` may be a lazy string; it is translated in ``locale``.
+    is committed. ``subject`` may be a lazy string; it is translated in ``locale``. An optional
+    mail to a client whose processing is restricted is not queued: None is returned.
     """
     if any(char in f"{to}{subject}" for char in "\r\n"):
         raise ValueError("a mail header cannot hold a line break")
+    from services.restriction import mail_stopped  # it reads clients; they import this module
+
+    if mail_stopped(to, template):
+        return None
     config = current_app.config
     with force_locale(locale or config["BABEL_DEFAULT_LOCALE"]):
         for key, value in _layout_context(config).items():

@@ -66,6 +66,8 @@ def active_hold(client_id: int) -> LegalHold | None:
 def purge_holds(app: Flask, client_id: int) -> list[str]:
     """What keeps ``client_id``'s data past their period: readable reasons (empty: nothing)."""
     reasons = []
+    if db.session.scalar(sa.select(Client.restricted_at).where(Client.id == client_id)):
+        reasons.append(_("traitement limité (RGPD, article 18)"))
     hold = active_hold(client_id)
     if hold is not None:
         reasons.append(_("conservation légale : %(reason)s", reason=hold.reason))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request, session
+from flask import abort, g, request, session
 from flask_login import current_user, login_required, logout_user
 
 from models import db
@@ -54,6 +54,7 @@ def log_admin_view(client_id: int, section: str | None = None) -> None:
     expires every object loaded before it. Only a page being shown counts: a form sent back
     was logged when it was opened.
     """
+    g.viewed_client_id = client_id  # the page is about this client (its restriction banner)
     if request.method == "POST":
         return
     log_client_viewed(client_id, section)

@@ -10,7 +10,14 @@ from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("gdpr", __name__, cli_group="gdpr")
 
-from blueprints.gdpr import commands, erasure, export, retention, routes  # noqa: E402,F401
+from blueprints.gdpr import (  # noqa: E402,F401
+    commands,
+    erasure,
+    export,
+    restriction,
+    retention,
+    routes,
+)
 
 
 @bp.record_once

@@ -30,3 +30,19 @@ class LegalHoldForm(CleanForm):
         ],
         description=_l("Par exemple : litige sur la facture 2026-00042, réquisition judiciaire."),
     )
+
+
+class RestrictionForm(CleanForm):
+    """Why a client's processing is restricted (GDPR art. 18)."""
+
+    reason = TextAreaField(
+        _l("Motif"),
+        validators=[
+            DataRequired(_l("Indiquez le motif de la limitation.")),
+            Length(max=REASON_MAX, message=_l("%(max)d caractères au plus.", max=REASON_MAX)),
+        ],
+        description=_l(
+            "Par exemple : le client conteste l'exactitude de ses données ; demande du client "
+            "reçue par ticket."
+        ),
+    )
