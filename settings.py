@@ -217,6 +217,7 @@ class Defaults:
     # the privacy page alike. A client's data are kept this long after the latest end of their
     # interventions and contracts (their last activity when they had neither).
     RETENTION_AFTER_END_DAYS = 365
+    BIRTHDAY_MAILS = True  # greet clients who gave their birth date (`gdpr birthdays`, daily)
     ERASURE_CONFIRM_MAX_AGE_DAYS = 7  # life of the link that confirms an erasure request
     RETENTION_NOTICE_DAYS = 30  # the client is told this long before the purge
     ACTIVITY_LOG_RETENTION_DAYS = 365  # entries older than this are deleted by the purge

@@ -57,6 +57,9 @@ class Client(Base):
         default=False, server_default=sa.false(), info=_consent
     )
     newsletter_consent_at: Mapped[datetime | None] = mapped_column(info=_consent)
+    # Birthday wishes (the only use of the birth date): the client may object in one click.
+    birthday_objected_at: Mapped[datetime | None] = mapped_column(info=_consent)
+    birthday_greeted_year: Mapped[int | None] = mapped_column(info=not_personal())
     # Restriction of processing (GDPR art. 18): kept, not used but for storage and legal claims.
     restricted_at: Mapped[datetime | None] = mapped_column(info=not_personal())
     restriction_reason: Mapped[str | None] = mapped_column(sa.String(500), info=_contact)

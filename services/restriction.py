@@ -20,7 +20,7 @@ from models.user import User
 from services.activity import log_activity
 
 # Mails the client did not ask for and no law requires: not sent while restricted.
-OPTIONAL_MAILS = frozenset({"contract_reminder", "licence_reminder"})
+OPTIONAL_MAILS = frozenset({"birthday", "contract_reminder", "licence_reminder"})
 # Mails that go on: the client's own requests and account, their rights, legal duties.
 NEEDED_MAILS = frozenset(
     {

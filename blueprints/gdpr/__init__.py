@@ -11,6 +11,7 @@ from flask.blueprints import BlueprintSetupState
 bp = Blueprint("gdpr", __name__, cli_group="gdpr")
 
 from blueprints.gdpr import (  # noqa: E402,F401
+    birthdays,
     commands,
     erasure,
     export,

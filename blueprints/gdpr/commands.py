@@ -90,3 +90,16 @@ def export(email: str, output: str | None) -> None:
     log_activity("gdpr.export_downloaded", target=client, detail={"by": "command"})
     db.session.commit()
     click.echo(f"Export du client {client.id} écrit dans {target} ({len(documents)} fichier(s)).")
+
+
+@bp.cli.command("birthdays")
+def birthdays() -> None:
+    """Souhaite leur anniversaire aux clients qui l'acceptent (pour cron, chaque jour)."""
+    from services.birthdays import send_birthday_wishes
+
+    if not current_app.config["BIRTHDAY_MAILS"]:
+        click.echo("Souhaits d'anniversaire désactivés (BIRTHDAY_MAILS).")
+        return
+    click.echo(
+        f"{send_birthday_wishes(company_today())} souhait(s) d'anniversaire mis en file d'envoi."
+    )

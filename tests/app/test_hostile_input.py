@@ -222,6 +222,8 @@ ONE_BUTTON_POSTS = [
     ("admin", "/admin/gdpr/requests/{erasure_request}/erase", ()),
     ("admin", "/admin/clients/{client}/legal-hold/lift", ()),
     ("admin", "/admin/clients/{client}/restriction/lift", ()),
+    ("client", "/account/privacy/birthday-wishes/stop", ()),
+    ("client", "/account/privacy/birthday-wishes/resume", ()),
     ("client", "/account/privacy/erasure/{erasure_token}", ()),
     ("admin", "/admin/clients/{client}/contracts/{contract}/cancel", ()),
     ("admin", "/admin/clients/{client}/contracts/{contract}/non-renewal/withdraw", ()),
