@@ -217,6 +217,8 @@ class Defaults:
     # the privacy page alike. A client's data are kept this long after the latest end of their
     # interventions and contracts (their last activity when they had neither).
     RETENTION_AFTER_END_DAYS = 365
+    NEWSLETTER_CONFIRM_MAX_AGE_HOURS = 48  # the link confirming a subscription
+    NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = 730  # an unsubscribe link in a mail stays valid this long
     BIRTHDAY_MAILS = True  # greet clients who gave their birth date (`gdpr birthdays`, daily)
     ERASURE_CONFIRM_MAX_AGE_DAYS = 7  # life of the link that confirms an erasure request
     RETENTION_NOTICE_DAYS = 30  # the client is told this long before the purge

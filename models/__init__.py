@@ -117,6 +117,7 @@ from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search_index import ClientSearchTerm  # noqa: E402
+from models.consent import ConsentRecord  # noqa: E402
 from models.contract import Contract, ContractPeriod, RenewalReminder  # noqa: E402
 from models.data_rights import DataRightsRequest, ErasureLedgerEntry  # noqa: E402
 from models.device import Device, Licence  # noqa: E402
@@ -142,6 +143,7 @@ __all__ = [
     "Base",
     "Client",
     "ClientSearchTerm",
+    "ConsentRecord",
     "Contract",
     "ContractPeriod",
     "DataRightsRequest",

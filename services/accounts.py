@@ -94,6 +94,11 @@ def create_client_account(
     )
     db.session.add_all([user, client])
     db.session.flush()
+    if newsletter:
+        # Counts once the address is verified: the verification link confirms it by e-mail.
+        from services.consent import NEWSLETTER_WORDING, record_consent
+
+        record_consent(client, "given", "registration", str(NEWSLETTER_WORDING))
     log_activity(
         "auth.register",
         target=user,

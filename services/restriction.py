@@ -35,6 +35,7 @@ NEEDED_MAILS = frozenset(
         "erasure_done",
         "invoice_reminder",  # a legal claim
         "login_attack",
+        "newsletter_confirm",  # the client asked for it
         "password_changed",
         "reset_password",
         "restriction_lifted",

@@ -23,6 +23,9 @@ SALTS = {
     "client_invitation": "client-invitation",
     # The client's confirmation of their erasure request (services/erasure.py).
     "erasure_confirm": "espace-client.erasure-confirm",
+    # Newsletter consent (services/consent.py): its confirmation, and unsubscribing from a mail.
+    "newsletter_confirm": "espace-client.newsletter-confirm",
+    "newsletter_unsubscribe": "espace-client.newsletter-unsubscribe",
 }
 
 

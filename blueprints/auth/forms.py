@@ -7,6 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Leng
 
 from models.client import CATEGORIES
 from services.account_rules import password_problems
+from services.consent import NEWSLETTER_WORDING
 from web.forms import AppForm, ValidEmail
 
 CATEGORY_LABELS = {
@@ -89,9 +90,7 @@ class RegistrationForm(AppForm):
         _l("J'ai lu la politique de confidentialité et j'accepte le traitement de mes données."),
         validators=[DataRequired(_l("Vous devez accepter la politique de confidentialité."))],
     )
-    newsletter = BooleanField(
-        _l("Je souhaite recevoir la lettre d'information (facultatif, révocable à tout moment).")
-    )
+    newsletter = BooleanField(NEWSLETTER_WORDING)  # unchecked: opt-in
 
 
 class EmailForm(AppForm):

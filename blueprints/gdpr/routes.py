@@ -17,6 +17,7 @@ from blueprints.gdpr.retention import source_label
 from blueprints.gdpr.rules import (
     STATE_ALL,
     STATE_OPEN,
+    consent_history,
     requests_of_client,
     requests_page,
     views_of_client,
@@ -52,6 +53,7 @@ def account_privacy():
         "gdpr/_views.html",
         requests=requests_of_client(client.id),
         clock=retention_clock(db.session, client.id),
+        consents=consent_history(client.id),
         source_label=source_label,
         views=views,
         next_before=next_before,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from models import db
 from models.activity import ActivityLog
 from models.client import Client
+from models.consent import ConsentRecord
 from models.data_rights import OPEN_STATUSES, DataRightsRequest
 from models.user import User
 from services.activity import CLIENT_VIEWED
@@ -91,3 +92,18 @@ def section_of(detail: str | None) -> str | None:
             label = SECTIONS.get(value)
             return str(label) if label else None
     return None
+
+
+CONSENTS_SHOWN = 20
+
+
+def consent_history(client_id: int) -> list[ConsentRecord]:
+    """The client's latest consent records, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ConsentRecord)
+            .where(ConsentRecord.client_id == client_id)
+            .order_by(ConsentRecord.id.desc())
+            .limit(CONSENTS_SHOWN)
+        )
+    )
