@@ -9,7 +9,6 @@ embedded XML is the CII of the Factur-X BASIC profile, checked against its schem
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import facturx
 from fpdf import FPDF
@@ -26,9 +25,8 @@ from blueprints.invoices.rules import (
     totals,
 )
 from models.invoice import KIND_CREDIT_NOTE, Invoice
+from services.company_documents import FONT, FONTS, seller_lines
 
-FONTS = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
-FONT = "DejaVu"
 FACTURX_LEVEL = "basic"
 FACTURX_GUIDELINE = "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic"
 TYPE_CODES = {"invoice": "380", KIND_CREDIT_NOTE: "381"}
@@ -69,21 +67,6 @@ def mentions(invoice: Invoice) -> list[str]:
     if seller.get("iban"):
         lines.append(f"Règlement par virement : IBAN {seller['iban']}")
     return lines
-
-
-def seller_lines(seller: dict) -> list[str]:
-    form = seller.get("legal_form") or ""
-    if seller.get("share_capital"):
-        form = f"{form} au capital de {seller['share_capital']}"
-    lines = [seller.get("name") or "", form, *(seller.get("address") or "").split("\n")]
-    lines.append(f"SIREN : {seller.get('siren')}")
-    if seller.get("rcs"):
-        lines.append(seller["rcs"])
-    if seller.get("vat_number"):
-        lines.append(f"N° TVA intracommunautaire : {seller['vat_number']}")
-    if seller.get("email"):
-        lines.append(seller["email"])
-    return [line for line in lines if line]
 
 
 def buyer_lines(invoice: Invoice) -> list[str]:

@@ -29,6 +29,7 @@ from models.invoice import (
     InvoiceSequence,
     Payment,
 )
+from services.company_documents import buyer_address, seller_details
 
 RECOVERY_FEE_EUROS = 40  # Code de commerce L441-10 and D441-5: fixed, for professionals
 VAT_EXEMPT_MENTION = "TVA non applicable, art. 293 B du CGI"
@@ -293,37 +294,6 @@ def missing_seller_settings(config) -> list[str]:
     if not config.get("SELLER_VAT_EXEMPT") and not config.get("SELLER_VAT_NUMBER"):
         missing.append("SELLER_VAT_NUMBER")
     return missing
-
-
-def seller_details(config) -> dict:
-    """The seller's mentions as the configuration gives them, to freeze on an invoice."""
-    return {
-        "name": config.get("SELLER_NAME"),
-        "legal_form": config.get("SELLER_LEGAL_FORM"),
-        "share_capital": config.get("SELLER_SHARE_CAPITAL"),
-        "siren": config.get("SELLER_SIREN"),
-        "rcs": config.get("SELLER_RCS"),
-        "vat_number": None if config.get("SELLER_VAT_EXEMPT") else config.get("SELLER_VAT_NUMBER"),
-        "vat_exempt": bool(config.get("SELLER_VAT_EXEMPT")),
-        "vat_on_debits": bool(config.get("SELLER_VAT_ON_DEBITS")),
-        "address": config.get("SELLER_ADDRESS"),
-        "country": config.get("SELLER_COUNTRY") or "FR",
-        "email": config.get("COMPANY_EMAIL"),
-        "iban": config.get("SELLER_IBAN"),
-        "late_penalty_rate": config.get("INVOICE_LATE_PENALTY_RATE"),
-        "early_payment": config.get("INVOICE_EARLY_PAYMENT_TERMS"),
-    }
-
-
-def buyer_address(client: Client) -> str:
-    """The buyer's address on the invoice: the head office for a business that gave one."""
-    if client.category != CATEGORY_INDIVIDUAL and client.head_office_address:
-        return client.head_office_address
-    city = " ".join(p for p in (client.postcode, client.city) if p)
-    lines = [client.address_line1, client.address_line2, city]
-    if client.country and client.country != "FR":
-        lines.append(client.country)
-    return "\n".join(line for line in lines if line)
 
 
 def buyer_siren(client: Client) -> str | None:

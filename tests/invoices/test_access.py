@@ -28,6 +28,7 @@ ADMIN_RECORD_URLS = [
 ]
 ADMIN_URLS = [
     ("GET", "/admin/invoices"),
+    ("GET", "/admin/payments"),
     ("GET", "/admin/clients/{client}/invoices"),
     ("GET", "/admin/clients/{client}/invoices/new"),
     ("POST", "/admin/clients/{client}/invoices/new"),
