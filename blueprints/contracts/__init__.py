@@ -13,8 +13,10 @@ from flask.blueprints import BlueprintSetupState
 bp = Blueprint("contracts", __name__, cli_group="contracts")
 
 from blueprints.contracts import commands, demo, panels, routes  # noqa: E402,F401
+from blueprints.contracts.document import contract_documents  # noqa: E402
 from blueprints.contracts.rules import contract_ends, running_contracts_check  # noqa: E402
 from commands.demo import register_demo_step  # noqa: E402
+from services.client_documents import register_document_source  # noqa: E402
 from services.data_rights import register_erasure_check  # noqa: E402
 from services.retention import register_end_source  # noqa: E402
 
@@ -26,4 +28,5 @@ def _plug_into_the_app(state: BlueprintSetupState) -> None:
     panels.register_panels(state.app)
     register_erasure_check(state.app, "running_contracts", running_contracts_check)
     register_end_source(state.app, "contracts", contract_ends)
+    register_document_source(state.app, "contracts", contract_documents)
     register_demo_step(state.app, demo.add_demo_contracts)

@@ -11,13 +11,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.contracts import bp, rules
+from blueprints.contracts.document import file_name, sheet_bytes
 from blueprints.contracts.forms import ContractForm
 from blueprints.contracts.renewals import (
     create_contract,
@@ -36,6 +45,7 @@ from models.contract import (
     ContractPeriod,
 )
 from models.invoice import STATUS_ISSUED, Invoice
+from services.activity import log_activity
 from services.dates import company_today
 from web.access import admin_required, client_required
 from web.client_scope import ClientScope, admin_scope, client_twin_routes, own_scope
@@ -141,6 +151,26 @@ def contract(scope: ClientScope, contract_id: int):
         list_url=_list_url(scope),
         **_deadlines(found),
     )
+
+
+@client_twin_routes(
+    bp,
+    client="/contracts/<int:contract_id>/pdf",
+    admin="/admin/clients/<int:client_id>/contracts/<int:contract_id>/pdf",
+    section=SECTION,
+)
+def contract_pdf(scope: ClientScope, contract_id: int):
+    """The contract sheet (PDF) to download; each download is logged."""
+    found = contract_of_scope_or_404(scope, contract_id)
+    data = sheet_bytes(found)
+    log_activity("contract.downloaded", target=found, detail=scope.detail)
+    db.session.commit()
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(found)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # ---------------------------------------------------------------- admins

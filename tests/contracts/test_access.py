@@ -5,6 +5,7 @@ import pytest
 
 ADMIN_RECORD_URLS = [
     ("GET", "/admin/clients/{client}/contracts/{contract}"),
+    ("GET", "/admin/clients/{client}/contracts/{contract}/pdf"),
     ("GET", "/admin/clients/{client}/contracts/{contract}/edit"),
     ("POST", "/admin/clients/{client}/contracts/{contract}/edit"),
     ("POST", "/admin/clients/{client}/contracts/{contract}/renew"),
@@ -17,7 +18,7 @@ ADMIN_URLS = [
     ("GET", "/admin/clients/{client}/contracts/new"),
     ("POST", "/admin/clients/{client}/contracts/new"),
 ]
-CLIENT_RECORD_URLS = [("GET", "/contracts/{contract}")]
+CLIENT_RECORD_URLS = [("GET", "/contracts/{contract}"), ("GET", "/contracts/{contract}/pdf")]
 CLIENT_URLS = [("GET", "/contracts")]
 ALL = CLIENT_RECORD_URLS + CLIENT_URLS + ADMIN_RECORD_URLS + ADMIN_URLS
 
