@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import render_template
 
 from models import db, utcnow
 from models.client import Client
@@ -145,18 +144,21 @@ def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # a BOM: spreadsheets read UTF-8 then
 
 
-def export_documents(client: Client) -> list[Document]:
-    """The files of the export archive of ``client``, data first, then their documents.
+def export_tables(client: Client) -> list[tuple[str, list[str], list[list]]]:
+    """Every table holding something of ``client``, read now (see :func:`client_tables`)."""
+    return list(client_tables(client))
 
-    The JSON and the summary are made here, while the client is loaded (a streamed response
-    outlives the session); the CSV files and the documents are read as the archive is written.
+
+def export_documents(client: Client, tables: list, summary_html: str) -> list[Document]:
+    """The files of the export archive of ``client``: its data (``tables``, from
+    :func:`export_tables`), the readable summary the caller rendered, then their documents.
+
+    The JSON is made here, while the client is loaded (a streamed response outlives the
+    session); the CSV files and the documents are read as the archive is written.
     """
-    tables = list(client_tables(client))
     made = utcnow()
     data = _json_bytes(client, tables)
-    summary = render_template(
-        "gdpr/export_summary.html", client=client, tables=tables, now=made
-    ).encode("utf-8")
+    summary = summary_html.encode("utf-8")
     files = [
         Document("donnees.json", lambda: io.BytesIO(data), made),
         Document("resume.html", lambda: io.BytesIO(summary), made),

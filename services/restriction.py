@@ -11,12 +11,10 @@ Every mail template is classified here: :data:`OPTIONAL_MAILS` stop during a res
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models import db, utcnow
+from models import utcnow
 from models.client import Client
-from models.user import User
 from services.activity import log_activity
 
 # Mails the client did not ask for and no law requires: not sent while restricted.
@@ -55,14 +53,11 @@ NEEDED_MAILS = frozenset(
 
 def is_restricted_address(email: str) -> bool:
     """Whether ``email`` is the address of a client whose processing is restricted."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Client)
-            .join(User, Client.user_id == User.id)
-            .where(User.email_canonical == email.strip().lower(), Client.restricted_at.is_not(None))
-        )
-    )
+    from services.accounts import find_account
+
+    user = find_account(email)
+    client = user.client if user is not None else None
+    return client is not None and client.restricted_at is not None
 
 
 def mail_stopped(to: str, template: str) -> bool:

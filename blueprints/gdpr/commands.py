@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from blueprints.gdpr import bp
-from models import db
+from models import db, utcnow
 from services.activity import log_activity
 from services.dates import company_today
 from services.purge import ERASE, NOTICE, plan_purge, purge_activity_log, run_purge
@@ -66,23 +66,23 @@ def purge(dry_run: bool) -> None:
 )
 def export(email: str, output: str | None) -> None:
     """Écrit l'export des données du client EMAIL (droit d'accès, portabilité) dans un ZIP."""
-    import sqlalchemy as sa
+    from flask import render_template
 
-    from models.client import Client
-    from models.user import User
+    from services.accounts import find_account
     from services.client_documents import zip_stream
-    from services.export import export_documents
+    from services.export import export_documents, export_tables
     from services.private_files import private_file
 
-    client = db.session.scalar(
-        sa.select(Client)
-        .join(User, Client.user_id == User.id)
-        .where(User.email_canonical == email.strip().lower())
-    )
+    user = find_account(email)
+    client = user.client if user is not None else None
     if client is None:
         raise click.ClickException(f"Aucun client n'a l'adresse {email}.")
     path = output or f"export-{client.id}.zip"
-    documents = export_documents(client)
+    tables = export_tables(client)
+    summary = render_template(
+        "gdpr/export_summary.html", client=client, tables=tables, now=utcnow()
+    )
+    documents = export_documents(client, tables, summary)
     target = private_file(path)
     with target.open("wb") as archive:
         for piece in zip_stream(documents):

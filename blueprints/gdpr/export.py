@@ -5,21 +5,25 @@ Both stream one ZIP (see :mod:`services.export`) and log who took it.
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from flask import Response, render_template, stream_with_context
 from flask_login import current_user
 
 from blueprints.gdpr import bp
-from models import db
+from models import db, utcnow
 from models.client import Client
 from services.activity import log_activity
 from services.client_documents import zip_stream
 from services.dates import company_today
-from services.export import export_documents
+from services.export import export_documents, export_tables
 from web.access import admin_required, client_required, log_admin_view
 
 
 def _zip_response(client: Client) -> Response:
-    documents = export_documents(client)
+    tables = export_tables(client)
+    summary = render_template(
+        "gdpr/export_summary.html", client=client, tables=tables, now=utcnow()
+    )
+    documents = export_documents(client, tables, summary)
     log_activity("gdpr.export_downloaded", target=client, detail={"files": len(documents)})
     db.session.commit()
     response = Response(stream_with_context(zip_stream(documents)), mimetype="application/zip")

@@ -156,8 +156,9 @@ def test_the_command_writes_the_export(app, runner, zoe, tmp_path):
 
 def test_the_stream_holds_no_more_than_one_file_at_a_time(app, zoe):
     from models.client import Client
-    from services.export import export_documents
+    from services.export import export_documents, export_tables
 
     with app.test_request_context():
-        pieces = list(zip_stream(export_documents(db.session.get(Client, zoe))))
+        found = db.session.get(Client, zoe)
+        pieces = list(zip_stream(export_documents(found, export_tables(found), "<p>résumé</p>")))
     assert len(pieces) > 3 and max(len(p) for p in pieces) < 2 * 1024 * 1024
