@@ -114,6 +114,7 @@ db = SQLAlchemy(model_class=Base)
 
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
+from models.breach import Breach  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
 from models.client_search_index import ClientSearchTerm  # noqa: E402
@@ -141,6 +142,7 @@ __all__ = [
     "ActivityLog",
     "ActivitySealHead",
     "Base",
+    "Breach",
     "Client",
     "ClientSearchTerm",
     "ConsentRecord",

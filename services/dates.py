@@ -6,7 +6,7 @@ language. The Jinja filter ``datetime`` (web/i18n.py) and the profile's values b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -56,3 +56,21 @@ def company_today() -> date:
     """Today where the company works (``BABEL_DEFAULT_TIMEZONE``, Paris): due dates, deadlines."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
     return datetime.now(zone).date()
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A naive Paris wall-clock time (from a form) as naive UTC (for the database)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime | None) -> datetime | None:
+    """A naive UTC time (from the database) as naive Paris wall-clock time (for a form)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(local_zone()).replace(tzinfo=None)

@@ -18,8 +18,9 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import FileField, PasswordField, StringField, TextAreaField
+from wtforms import FileField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import MAX_ID
 from services.account_rules import email_problem
@@ -102,6 +103,10 @@ class AppForm(FlaskForm):
             return sent
 
 
+def _typed(field) -> bool:
+    return any(not isinstance(v, str) or v.strip() for v in (field.raw_data or []))
+
+
 class CleanForm(AppForm):
     """A form that refuses control characters in its text fields, with a message by the field.
 
@@ -116,7 +121,9 @@ class CleanForm(AppForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
-            if field.process_errors:
+            # What could not be read is said, unless nothing was typed: an empty optional date
+            # is no error, and an empty required one has its own message.
+            if field.process_errors and _typed(field):
                 field.errors = list(field.process_errors)
             problem = control_problem(field) or (
                 invisible_formatting_problem(field) if self.identity else None
@@ -194,3 +201,14 @@ def render_form(template: str, form, fragment: str | None = None, **context):
     if fragment is not None:
         return render_page_or_fragment(template, fragment, status, form=form, **context)
     return render_template(template, form=form, **context), status
+
+
+# What a datetime-local input sends (with or without seconds), and a typed fallback.
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

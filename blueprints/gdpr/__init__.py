@@ -12,6 +12,7 @@ bp = Blueprint("gdpr", __name__, cli_group="gdpr")
 
 from blueprints.gdpr import (  # noqa: E402,F401
     birthdays,
+    breaches,
     commands,
     consent,
     erasure,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from models.breach import NATURES, RISK, RISKS
+from models.breach import TEXT_MAX as BREACH_TEXT_MAX
 from models.data_rights import STATUSES
 from models.retention import REASON_MAX
-from web.forms import CleanForm
+from web.forms import DATETIME_FORMATS, CleanForm, MultiCheckboxField, PlausibleDate
 
 
 class RequestStatusForm(CleanForm):
@@ -45,4 +47,101 @@ class RestrictionForm(CleanForm):
             "Par exemple : le client conteste l'exactitude de ses données ; demande du client "
             "reçue par ticket."
         ),
+    )
+
+
+class BreachForm(CleanForm):
+    """An incident of the breach register; dates and times in Paris time."""
+
+    detected_at = DateTimeLocalField(
+        _l("Détectée le"),
+        format=DATETIME_FORMATS,
+        validators=[
+            InputRequired(_l("Indiquez quand la violation a été détectée.")),
+            PlausibleDate(),
+        ],
+        invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
+        description=_l("Heure de Paris. Le délai de 72 heures pour notifier la CNIL part de là."),
+    )
+    occurred_at = DateTimeLocalField(
+        _l("Survenue le (si connu)"),
+        format=DATETIME_FORMATS,
+        validators=[Optional(), PlausibleDate()],
+        invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
+    )
+    natures = MultiCheckboxField(
+        _l("Nature"),
+        choices=[SelectChoice(code, label) for code, label in NATURES.items()],
+        validators=[DataRequired(_l("Cochez au moins une nature de violation."))],
+        invalid_choice_message=_l("Choisissez dans la liste."),
+    )
+    description = TextAreaField(
+        _l("Ce qui s'est passé"),
+        validators=[
+            DataRequired(_l("Décrivez la violation.")),
+            Length(
+                max=BREACH_TEXT_MAX, message=_l("%(max)d caractères au plus.", max=BREACH_TEXT_MAX)
+            ),
+        ],
+    )
+    data_categories = TextAreaField(
+        _l("Données concernées"),
+        validators=[
+            DataRequired(_l("Indiquez les catégories de données concernées.")),
+            Length(
+                max=BREACH_TEXT_MAX, message=_l("%(max)d caractères au plus.", max=BREACH_TEXT_MAX)
+            ),
+        ],
+        description=_l("Par exemple : adresses e-mail et téléphones des clients."),
+    )
+    persons_count = IntegerField(
+        _l("Nombre approximatif de personnes concernées"),
+        default=0,
+        validators=[
+            InputRequired(_l("Indiquez un nombre, même approximatif (0 si inconnu).")),
+            NumberRange(0, 10_000_000, _l("Un nombre entre 0 et 10 000 000.")),
+        ],
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+    persons_description = TextAreaField(
+        _l("Personnes concernées"),
+        validators=[Optional(), Length(max=BREACH_TEXT_MAX)],
+        description=_l("Par exemple : clients particuliers ayant ouvert un ticket en mars."),
+    )
+    consequences = TextAreaField(
+        _l("Conséquences probables"), validators=[Optional(), Length(max=BREACH_TEXT_MAX)]
+    )
+    measures = TextAreaField(
+        _l("Mesures prises ou envisagées"), validators=[Optional(), Length(max=BREACH_TEXT_MAX)]
+    )
+    risk = SelectField(
+        _l("Risque pour les personnes"),
+        choices=[SelectChoice(code, label) for code, label in RISKS.items()],
+        default=RISK,
+        invalid_choice_message=_l("Choisissez un niveau de risque dans la liste."),
+    )
+    cnil_notified_at = DateTimeLocalField(
+        _l("Notifiée à la CNIL le"),
+        format=DATETIME_FORMATS,
+        validators=[Optional(), PlausibleDate()],
+        invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
+    )
+    persons_informed_at = DateTimeLocalField(
+        _l("Personnes informées le"),
+        format=DATETIME_FORMATS,
+        validators=[Optional(), PlausibleDate()],
+        invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
+    )
+    reason_not_notified = TextAreaField(
+        _l("Pourquoi ne pas notifier ou ne pas informer"),
+        validators=[Optional(), Length(max=BREACH_TEXT_MAX)],
+        description=_l(
+            "Obligatoire si la CNIL n'est pas notifiée, ou si un risque élevé n'est pas porté à la connaissance des personnes."
+        ),
+    )
+    closed_at = DateTimeLocalField(
+        _l("Clôturée le"),
+        format=DATETIME_FORMATS,
+        validators=[Optional(), PlausibleDate()],
+        invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
     )

@@ -7,19 +7,16 @@ from wtforms import (
     DateTimeLocalField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.interventions.rules import format_duration, parse_duration
 from models.intervention import DESCRIPTION_MAX, KINDS, REPORT_MAX, STATUSES
-from web.forms import AppForm, CleanForm, PlausibleDate
+from web.forms import DATETIME_FORMATS, AppForm, CleanForm, MultiCheckboxField, PlausibleDate
 
 NO_TECHNICIAN = 0
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class DurationField(StringField):
@@ -40,11 +37,6 @@ class DurationField(StringField):
             raise ValueError(
                 _l("Durée illisible : saisissez des minutes (90) ou heures:minutes (1:30).")
             ) from exc
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class InterventionForm(CleanForm):

@@ -22,10 +22,8 @@ from blueprints.interventions.rules import (
     end_date_problem,
     intervention_of_client_or_404,
     intervention_or_404,
-    local_to_utc,
     record_status,
     transition_problem,
-    utc_to_local,
 )
 from models import db
 from models.client import Client
@@ -34,6 +32,7 @@ from models.intervention import STATUSES, Intervention
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.client_devices import device_choices
+from services.dates import local_to_utc, utc_to_local
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import render_form

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,6 +21,7 @@ from models.intervention import (
     Intervention,
     InterventionEvent,
 )
+from services.dates import local_to_utc, utc_to_local
 from services.retention import day_of
 
 # Which status may follow which. A finished intervention may be reopened (a mistake, a
@@ -54,24 +54,6 @@ def status_action(code: str) -> str:
 
 class InterventionRuleError(ValueError):
     """A change that the rules of interventions refuse; the message is for the admin."""
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_to_utc(value: datetime | None) -> datetime | None:
-    """A naive Paris wall-clock time (from a form) as naive UTC (for the database)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_to_local(value: datetime | None) -> datetime | None:
-    """A naive UTC time (from the database) as naive Paris wall-clock time (for a form)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(local_zone()).replace(tzinfo=None)
 
 
 def format_duration(minutes: int | None) -> str:
