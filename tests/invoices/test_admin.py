@@ -206,7 +206,7 @@ def test_partial_payments_bring_the_balance_down_to_paid(app, client, admin):
         ({"amount": ""}, "Indiquez le montant reçu."),
         ({"amount": "abc"}, "Saisissez un montant"),
         ({"amount": "0"}, "Indiquez le montant reçu."),
-        ({"paid_on": ""}, "Saisissez une date valide."),
+        ({"paid_on": ""}, "Indiquez la date du paiement."),
         ({"paid_on": "hier"}, "Saisissez une date valide."),
         ({"method": "bitcoin"}, "Choisissez un moyen de paiement dans la liste."),
         ({"reference": "r" * 101}, "100 caractères au plus."),
