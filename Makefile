@@ -32,7 +32,7 @@ translations:
 # (new entries come out empty, never guessed from a similar string), then translate and commit.
 # Locations name the file only, so that moving a line does not rewrite the catalogue.
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o translations/messages.pot \
 	  --ignore-dirs=".venv tests bench migrations .git instance" --add-location=file --sort-output --project="Espace Client" \
 	  --copyright-holder="E.M.P Computer Informatique" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -191,6 +191,9 @@ class Defaults:
     COMPANY_WEBSITE = "https://empcomputer-assistanceinformatique.com"
     COMPANY_EMAIL = "contact@empcomputer-assistanceinformatique.com"
     COMPANY_HOST = "o2switch, 222-224 Boulevard Gustave Flourens, 63000 Clermont-Ferrand, France"
+    # The data protection officer, when one is designated ("Nom, adresse e-mail"); None: none,
+    # and the privacy page says so.
+    DPO_CONTACT: str | None = None
 
     # Invoices: the seller's mentions, frozen on each invoice at issue. No invoice is issued
     # while SELLER_NAME, SELLER_LEGAL_FORM, SELLER_SIREN, SELLER_ADDRESS (and SELLER_VAT_NUMBER,

@@ -24,15 +24,21 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+def N_(text: str) -> str:
+    """Mark a text for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
 # Categories of personal data, in the words of the privacy policy.
 CATEGORIES = {
-    "identification": "Données d'identification (adresse e-mail, mot de passe)",
-    "contact": "Contact lié à la fiche client",
-    "company": "Coordonnées de l'entreprise",
-    "intervention": "Gestion des interventions (périphériques, numéros de série, licences)",
-    "billing": "Facturation et paiements",
-    "security": "Sécurité et journal d'activité",
-    "communication": "Échanges (tickets, messages, lettres d'information)",
+    "identification": N_("Données d'identification (adresse e-mail, mot de passe)"),
+    "contact": N_("Contact lié à la fiche client"),
+    "company": N_("Coordonnées de l'entreprise"),
+    "intervention": N_("Gestion des interventions (périphériques, numéros de série, licences)"),
+    "billing": N_("Facturation et paiements"),
+    "security": N_("Sécurité et journal d'activité"),
+    "communication": N_("Échanges (tickets, messages, lettres d'information)"),
 }
 
 # Retention classes: how long a value is kept and what starts the clock.
@@ -134,6 +140,7 @@ from models.invoice import (  # noqa: E402
 from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
+from models.register import Processing, ProcessingPurpose  # noqa: E402
 from models.retention import LegalHold, RetentionNotice  # noqa: E402
 from models.ticket import SavedReply, Ticket, TicketAttachment, TicketMessage  # noqa: E402
 from models.user import User  # noqa: E402
@@ -163,6 +170,8 @@ __all__ = [
     "LoginFailure",
     "OutboxMail",
     "Payment",
+    "Processing",
+    "ProcessingPurpose",
     "RecoveryCode",
     "RetentionNotice",
     "RenewalReminder",

@@ -60,6 +60,9 @@ MAX_ERROR_LENGTH = 500  # size of OutboxMail.last_error
 BLANK_BODIES = {"body_text_encrypted": None, "body_html_encrypted": None}
 
 
+MAIL_TLS_MINIMUM = ssl.TLSVersion.TLSv1_2
+
+
 class MailConfigError(RuntimeError):
     """The MAIL_* settings cannot work; nothing was claimed or sent."""
 
@@ -198,8 +201,11 @@ class SmtpBackend:
         return False
 
     def tls_context(self) -> ssl.SSLContext:
-        """Certificate and host name verified; MAIL_CA_FILE replaces the system CAs when set."""
-        return ssl.create_default_context(cafile=self.config.get("MAIL_CA_FILE") or None)
+        """Certificate and host name verified, TLS 1.2 or later (what the privacy page says);
+        MAIL_CA_FILE replaces the system CAs when set."""
+        context = ssl.create_default_context(cafile=self.config.get("MAIL_CA_FILE") or None)
+        context.minimum_version = MAIL_TLS_MINIMUM
+        return context
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,12 +18,11 @@ from models.user import User
 from services import accounts
 from services.activity import log_activity
 from services.activity_seal import MAX_SEAL_LAG, seal_lag
+from services.spreadsheet import BOM, csv_line
 from web.access import admin_required
 from web.htmx import render_page_or_fragment
 
 EXPORT_BATCH = 500
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "id",
     "date (Europe/Paris)",
@@ -180,26 +177,14 @@ def activity():
     )
 
 
-def safe_cell(value) -> str:
-    """``value`` as CSV text that a spreadsheet shows but never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def paris_time(value: datetime) -> str:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def csv_line(values) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";").writerow([safe_cell(v) for v in values])
-    return buffer.getvalue()
-
-
 def export_lines(filters: ActivityFilter):
     """The CSV of the filtered entries, line by line, read in batches (keyset on id)."""
-    yield "\ufeff" + csv_line(CSV_COLUMNS)  # the BOM lets spreadsheets read UTF-8
+    yield BOM + csv_line(CSV_COLUMNS)
     before = None
     while True:
         rows, before = page_of(filters, before, EXPORT_BATCH)

@@ -2,7 +2,8 @@
 
 Admins follow the requests at /admin/gdpr (deadline, checklist, status); a client sees at
 /account/privacy their requests, who at the company opened their data and until when their
-data are kept; admins see at /admin/gdpr/retention whose data are due for deletion soon.
+data are kept; admins see at /admin/gdpr/retention whose data are due for deletion soon, keep
+the processing register at /admin/gdpr/register and the breach register at /admin/gdpr/breaches.
 """
 
 from flask import Blueprint
@@ -17,6 +18,7 @@ from blueprints.gdpr import (  # noqa: E402,F401
     consent,
     erasure,
     export,
+    register,
     restriction,
     retention,
     routes,

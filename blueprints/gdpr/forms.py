@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from models.breach import NATURES, RISK, RISKS
 from models.breach import TEXT_MAX as BREACH_TEXT_MAX
 from models.data_rights import STATUSES
+from models.register import LEGAL_BASES, NAME_MAX, PURPOSE_MAX
+from models.register import TEXT_MAX as REGISTER_TEXT_MAX
 from models.retention import REASON_MAX
 from web.forms import DATETIME_FORMATS, CleanForm, MultiCheckboxField, PlausibleDate
 
@@ -144,4 +153,78 @@ class BreachForm(CleanForm):
         format=DATETIME_FORMATS,
         validators=[Optional(), PlausibleDate()],
         invalid_value_message=_l("Date et heure invalides (jj/mm/aaaa hh:mm)."),
+    )
+
+
+def _register_text(label, required_message, description=None):
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(required_message),
+            Length(
+                max=REGISTER_TEXT_MAX,
+                message=_l("%(max)d caractères au plus.", max=REGISTER_TEXT_MAX),
+            ),
+        ],
+        description=description,
+    )
+
+
+class ProcessingForm(CleanForm):
+    """What the register says of a processing, beyond what the software tells by itself."""
+
+    name = StringField(
+        _l("Nom du traitement"),
+        validators=[
+            DataRequired(_l("Donnez un nom au traitement.")),
+            Length(max=NAME_MAX, message=_l("%(max)d caractères au plus.", max=NAME_MAX)),
+        ],
+    )
+    persons = _register_text(
+        _l("Personnes concernées"), _l("Indiquez les personnes dont les données sont traitées.")
+    )
+    recipients = _register_text(
+        _l("Destinataires"),
+        _l("Indiquez qui reçoit les données."),
+        _l("L'hébergeur et, s'il est activé, reCAPTCHA sont ajoutés d'après la configuration."),
+    )
+    transfers = _register_text(
+        _l("Transferts hors de l'Union européenne"),
+        _l("Indiquez les transferts, ou qu'il n'y en a aucun."),
+        _l("Celui de reCAPTCHA, s'il est activé, est ajouté d'après la configuration."),
+    )
+    security = _register_text(
+        _l("Mesures de sécurité"),
+        _l("Indiquez au moins une mesure de sécurité."),
+        _l(
+            "Une mesure par ligne. Celles que le logiciel impose (HTTPS, mots de passe, double "
+            "authentification, TLS) sont ajoutées d'après la configuration."
+        ),
+    )
+
+
+class PurposeForm(CleanForm):
+    """One purpose of a processing and its legal basis."""
+
+    purpose = StringField(
+        _l("Finalité"),
+        validators=[
+            DataRequired(_l("Décrivez la finalité.")),
+            Length(max=PURPOSE_MAX, message=_l("%(max)d caractères au plus.", max=PURPOSE_MAX)),
+        ],
+    )
+    legal_basis = SelectField(
+        _l("Base légale"),
+        choices=[SelectChoice(code, label) for code, label in LEGAL_BASES.items()],
+        invalid_choice_message=_l("Choisissez une base légale dans la liste."),
+    )
+    position = IntegerField(
+        _l("Rang dans la liste"),
+        default=0,
+        validators=[
+            InputRequired(_l("Indiquez un rang (0 pour le début de la liste).")),
+            NumberRange(0, 999, _l("Un nombre entre 0 et 999.")),
+        ],
+        invalid_value_message=_l("Saisissez un nombre entier."),
+        render_kw={"min": 0, "max": 999, "inputmode": "numeric"},
     )

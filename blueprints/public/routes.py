@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from blueprints.public import bp
 from models import db
+from services.processing_register import register_facts
 from web.cookies import cookies_of
 from web.security import public_page, safe_redirect_target
 
@@ -33,9 +34,15 @@ def home():
 @bp.get("/confidentialite")
 @public_page
 def privacy():
-    """The privacy notice: what the client space collects, why, for how long, and your rights."""
+    """The privacy notice: what the client space collects, why, for how long, and your rights.
+
+    Made from the processing register and the configuration (services.processing_register), so
+    that it says what the software does."""
     return render_template(
-        "public/privacy.html", company=_company(), cookies=cookies_of(current_app.config)
+        "public/privacy.html",
+        company=_company(),
+        cookies=cookies_of(current_app.config),
+        register=register_facts(current_app.config),
     )
 
 

@@ -221,6 +221,7 @@ ONE_BUTTON_POSTS = [
     ("admin", "/admin/gdpr/requests/{erasure_request}/confirmation", ()),
     ("admin", "/admin/gdpr/requests/{erasure_request}/erase", ()),
     ("admin", "/admin/clients/{client}/legal-hold/lift", ()),
+    ("admin", "/admin/gdpr/register/purposes/{purpose}/delete", ()),
     ("admin", "/admin/clients/{client}/restriction/lift", ()),
     ("client", "/account/privacy/birthday-wishes/stop", ()),
     ("client", "/account/privacy/newsletter/subscribe", ()),

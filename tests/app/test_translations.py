@@ -125,7 +125,7 @@ PUBLIC_PAGES = [
     ("/", ("Your Client Area", "Create an account", "Legal notice"), ("Votre Espace Client", "Créer un compte", "Mentions légales")),
     ("/auth/login", ("Sign in to your Client Area", "Forgotten your password?"), ("Connexion à votre Espace Client", "Mot de passe oublié")),
     ("/auth/register", ("Create your Client Area", "Create my account", "Confirm password"), ("Créer votre Espace Client", "Créer mon compte", "Confirmation du mot de passe")),
-    ("/confidentialite", ("Your rights", "How long", "Who processes your data"), ("Vos droits", "Combien de temps", "Qui traite vos données")),
+    ("/confidentialite", ("Your rights", "When they are deleted", "Who processes your data"), ("Vos droits", "Quand elles sont supprimées", "Qui traite vos données")),
     ("/mentions-legales", ("Publisher", "Hosting"), ("Éditeur", "Hébergement")),
 ]  # fmt: skip
 

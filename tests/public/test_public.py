@@ -147,7 +147,8 @@ def test_privacy_page_states_the_configured_retention(client):
 def test_privacy_page_names_google_only_when_recaptcha_is_on(app, client):
     privacy = html.unescape(client.get("/confidentialite").get_data(as_text=True))
     assert "Google (qui peut traiter" not in privacy
-    assert "ne quittent pas l'Union européenne : la vérification anti-robot" in privacy
+    assert "Aucune donnée n'est transférée hors de l'Union européenne." in privacy
+    assert "Google" not in privacy.split('id="destinataires"')[1].split('id="droits"')[0]
     app.config.update(
         CAPTCHA_PROVIDER="recaptcha", RECAPTCHA_SITE_KEY="site", RECAPTCHA_SECRET_KEY="secret"
     )
