@@ -237,7 +237,7 @@ def erase_client(client_id: int, *, actor=None, request: DataRightsRequest | Non
     db.session.expire_all()
     result = ErasureResult(key)
     for stored_name in files:
-        if _remove_file(stored_name):
+        if remove_stored_file(stored_name):
             result.files_removed += 1
         else:
             result.files_left.append(stored_name)
@@ -250,7 +250,7 @@ def _erased_subject():
     return _l("Votre Espace Client a été supprimé")
 
 
-def _remove_file(stored_name: str) -> bool:
+def remove_stored_file(stored_name: str) -> bool:
     """Remove a stored file, trying again a little later if the system refuses."""
     for attempt in range(FILE_ATTEMPTS):
         try:

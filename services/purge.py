@@ -10,6 +10,9 @@ For each client whose period ends within ``RETENTION_NOTICE_DAYS``:
   erasure request (:func:`services.erasure.erase_client`);
 - otherwise they wait, and ``--dry-run`` says why.
 
+Then the activity-log entries older than ``ACTIVITY_LOG_RETENTION_DAYS`` go, and the legal archive
+(issued invoices of erased clients) loses what is past ``INVOICE_ARCHIVE_YEARS``.
+
 Each client is handled in its own transaction: one failure is reported and the others go on.
 Running it twice the same day does nothing more the second time.
 """
@@ -27,9 +30,18 @@ from flask_babel import lazy_gettext as _l
 from models import db, utcnow
 from models.activity import ActivityLog
 from models.client import Client
+from models.contract import ContractPeriod
+from models.invoice import (
+    STATUS_DRAFT,
+    Invoice,
+    InvoiceDownload,
+    InvoiceLine,
+    InvoiceReminder,
+    Payment,
+)
 from models.retention import LegalHold, RetentionNotice
 from services import activity_seal
-from services.erasure import BLOCKING_CHECKS, erase_client
+from services.erasure import BLOCKING_CHECKS, erase_client, remove_stored_file
 from services.mail import mail_url, send_mail
 from services.retention import RetentionClock, clocks_running_out, retention_days
 
@@ -190,3 +202,72 @@ def purge_activity_log(app: Flask, now: datetime | None = None) -> int:
     ).rowcount
     db.session.commit()
     return deleted
+
+
+ARCHIVE_BATCH = 200
+
+
+def archive_cutoff(today: date, years: int) -> date:
+    """Archived invoices issued before this date are past their legal keeping: one issued in
+    year Y is kept until the end of year Y + ``years`` (the ten years of L123-22 run from the
+    closing of the fiscal year, the calendar year of a small company)."""
+    return date(today.year - years, 1, 1)
+
+
+def _archived_due(cutoff: date):
+    return sa.and_(
+        Invoice.client_id.is_(None),
+        Invoice.status != STATUS_DRAFT,
+        Invoice.issued_on < cutoff,
+    )
+
+
+def count_invoice_archive_due(app: Flask, today: date) -> int:
+    """How many archived invoices (of erased clients) are past ``INVOICE_ARCHIVE_YEARS``."""
+    cutoff = archive_cutoff(today, int(app.config["INVOICE_ARCHIVE_YEARS"]))
+    return db.session.scalar(sa.select(sa.func.count()).where(_archived_due(cutoff))) or 0
+
+
+def purge_invoice_archive(app: Flask, today: date) -> int:
+    """Destroy the archived invoices past their legal keeping, with their lines, payments and
+    PDF; by batches, each its own transaction, the files removed once it is committed.
+
+    Only the archive is concerned: an invoice still attached to a client follows the client's
+    retention. Returns how many invoices went.
+    """
+    cutoff = archive_cutoff(today, int(app.config["INVOICE_ARCHIVE_YEARS"]))
+    plain = {"synchronize_session": False}
+    destroyed = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(Invoice.id, Invoice.pdf_stored_name)
+            .where(_archived_due(cutoff))
+            .order_by(Invoice.id)
+            .limit(ARCHIVE_BATCH)
+        ).all()
+        if not rows:
+            return destroyed
+        ids = [row.id for row in rows]
+        db.session.execute(
+            sa.delete(Payment).where(Payment.invoice_id.in_(ids)), execution_options=plain
+        )
+        for table in (InvoiceLine, InvoiceDownload, InvoiceReminder):
+            db.session.execute(
+                sa.delete(table).where(table.invoice_id.in_(ids)), execution_options=plain
+            )
+        db.session.execute(
+            sa.update(Invoice).where(Invoice.corrects_id.in_(ids)).values(corrects_id=None),
+            execution_options=plain,
+        )
+        db.session.execute(
+            sa.update(ContractPeriod)
+            .where(ContractPeriod.invoice_id.in_(ids))
+            .values(invoice_id=None),
+            execution_options=plain,
+        )
+        db.session.execute(sa.delete(Invoice).where(Invoice.id.in_(ids)), execution_options=plain)
+        db.session.commit()
+        destroyed += len(ids)
+        for row in rows:
+            if row.pdf_stored_name:
+                remove_stored_file(row.pdf_stored_name)

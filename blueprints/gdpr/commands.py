@@ -9,7 +9,15 @@ from blueprints.gdpr import bp
 from models import db, utcnow
 from services.activity import log_activity
 from services.dates import company_today
-from services.purge import ERASE, NOTICE, plan_purge, purge_activity_log, run_purge
+from services.purge import (
+    ERASE,
+    NOTICE,
+    count_invoice_archive_due,
+    plan_purge,
+    purge_activity_log,
+    purge_invoice_archive,
+    run_purge,
+)
 
 ACTIONS = {
     NOTICE: "avis de suppression",
@@ -39,6 +47,8 @@ def purge(dry_run: bool) -> None:
             line += f" — ÉCHEC : {decision.error}"
         click.echo(line)
     if dry_run:
+        archived = count_invoice_archive_due(app, today)
+        click.echo(f"{archived} facture(s) archivée(s) au-delà de la durée légale à détruire.")
         click.echo(f"{len(decisions)} client(s) examiné(s) ; rien n'a été modifié (--dry-run).")
         return
     notices = sum(1 for d in decisions if d.action == NOTICE and d.done)
@@ -49,9 +59,14 @@ def purge(dry_run: bool) -> None:
     )
     db.session.commit()
     entries = purge_activity_log(app)
+    archived = purge_invoice_archive(app, today)
+    if archived:
+        log_activity("gdpr.invoice_archive_purged", detail={"invoices": archived})
+        db.session.commit()
     click.echo(
         f"{notices} avis envoyé(s), {erased} client(s) effacé(s), "
-        f"{entries} entrée(s) du journal d'activité supprimée(s)."
+        f"{entries} entrée(s) du journal d'activité supprimée(s), "
+        f"{archived} facture(s) archivée(s) détruite(s)."
     )
     if failures:
         raise SystemExit(1)

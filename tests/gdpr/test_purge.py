@@ -183,3 +183,75 @@ def test_an_admin_places_and_lifts_a_legal_hold(app, client, auth, old_client):
 def test_a_client_cannot_place_a_hold(client, auth, old_client):
     auth.login("ancien@example.fr")
     assert client.get(f"/admin/clients/{old_client}/legal-hold").status_code == 404
+
+
+def archive(app, invoice_id: int) -> str:
+    """Detach an issued invoice from its client, as an erasure does; returns its PDF's name."""
+    from models.invoice import Invoice, Payment
+
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        db.session.add(
+            Payment(
+                invoice_id=invoice_id,
+                paid_on=invoice.issued_on,
+                amount_cents=100,
+                method="transfer",
+            )
+        )
+        invoice.client_id = None
+        db.session.commit()
+        return invoice.pdf_stored_name
+
+
+@pytest.mark.settings(INVOICE_ARCHIVE_YEARS=10)
+def test_the_legal_archive_is_destroyed_after_its_years_and_not_before(app, runner, old_client):
+    from models.invoice import InvoiceLine, Payment
+    older = make_issued(app, old_client, day=date(2015, 12, 31))
+    newer = make_issued(app, old_client, day=date(2016, 1, 1))
+    attached = make_issued(app, old_client, day=date(2015, 6, 1))  # its client is still here
+    older_pdf, newer_pdf = archive(app, older), archive(app, newer)
+    assert stored(app, older_pdf)
+
+    dry = purge(runner, date(2026, 1, 2), "--dry-run")
+    assert "1 facture(s) archivée(s) au-delà de la durée légale" in dry.output
+    assert exists_invoice(app, older)
+
+    result = purge(runner, date(2026, 1, 2))
+    assert result.exit_code == 0, result.output
+    assert "1 facture(s) archivée(s) détruite(s)" in result.output
+    assert not exists_invoice(app, older) and not stored(app, older_pdf)
+    assert exists_invoice(app, newer) and stored(app, newer_pdf)
+    assert exists_invoice(app, attached)
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(InvoiceLine.invoice_id == older))
+            == 0
+        )
+        assert db.session.scalar(sa.select(sa.func.count()).where(Payment.invoice_id == older)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    ActivityLog.action == "gdpr.invoice_archive_purged"
+                )
+            )
+            == 1
+        )
+
+    assert "0 facture(s) archivée(s) détruite(s)" in purge(runner, date(2026, 12, 31)).output
+    assert "1 facture(s) archivée(s) détruite(s)" in purge(runner, date(2027, 1, 1)).output
+    assert not exists_invoice(app, newer)
+
+
+def exists_invoice(app, invoice_id: int) -> bool:
+    from models.invoice import Invoice
+
+    with app.app_context():
+        return db.session.get(Invoice, invoice_id) is not None
+
+
+def stored(app, name: str) -> bool:
+    from services import file_store
+
+    with app.app_context():
+        return file_store.path(name).exists()
