@@ -222,6 +222,7 @@ class Defaults:
     RETENTION_AFTER_END_DAYS = 365
     NEWSLETTER_CONFIRM_MAX_AGE_HOURS = 48  # the link confirming a subscription
     NEWSLETTER_UNSUBSCRIBE_MAX_AGE_DAYS = 730  # an unsubscribe link in a mail stays valid this long
+    NEWSLETTER_BATCH_SIZE = 200  # newsletter mails queued per batch (`newsletters send`, cron)
     BIRTHDAY_MAILS = True  # greet clients who gave their birth date (`gdpr birthdays`, daily)
     ERASURE_CONFIRM_MAX_AGE_DAYS = 7  # life of the link that confirms an erasure request
     RETENTION_NOTICE_DAYS = 30  # the client is told this long before the purge

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.gdpr import bp as gdpr_bp
     from blueprints.interventions import bp as interventions_bp
     from blueprints.invoices import bp as invoices_bp
+    from blueprints.newsletters import bp as newsletters_bp
     from blueprints.public import bp as public_bp
     from blueprints.tickets import bp as tickets_bp
 
@@ -28,3 +29,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gdpr_bp)  # /account/privacy and /admin/gdpr
     app.register_blueprint(invoices_bp)  # its URLs under /invoices, /account and /admin
     app.register_blueprint(contracts_bp)  # its URLs under /contracts and /admin
+    app.register_blueprint(newsletters_bp)  # /admin/newsletters

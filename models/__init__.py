@@ -139,6 +139,7 @@ from models.invoice import (  # noqa: E402
 )
 from models.login_failure import LoginFailure  # noqa: E402
 from models.mail import OutboxMail  # noqa: E402
+from models.newsletter import Newsletter, NewsletterDelivery  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
 from models.register import Processing, ProcessingPurpose  # noqa: E402
 from models.retention import LegalHold, RetentionNotice  # noqa: E402
@@ -168,6 +169,8 @@ __all__ = [
     "InvoiceSequence",
     "Licence",
     "LoginFailure",
+    "Newsletter",
+    "NewsletterDelivery",
     "OutboxMail",
     "Payment",
     "Processing",

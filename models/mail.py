@@ -51,6 +51,8 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(500), info=not_personal())
     sent_at: Mapped[datetime | None] = mapped_column(info=not_personal())
     message_id: Mapped[str | None] = mapped_column(sa.String(255), info=not_personal())
+    # The one-click unsubscribe address of a newsletter (List-Unsubscribe, RFC 2369 and 8058).
+    list_unsubscribe: Mapped[str | None] = mapped_column(sa.String(1000), info=_mail)
 
     def __repr__(self) -> str:
         return f"<OutboxMail {self.id} {self.template} {self.status}>"

@@ -54,13 +54,17 @@ def give_newsletter_consent(client: Client, source: str) -> None:
 
 
 def withdraw_newsletter_consent(client: Client, source: str) -> bool:
-    """The client withdraws; returns False if there was nothing to withdraw. Caller commits."""
+    """The client withdraws; nothing more is sent to them, not even a newsletter already being
+    sent. Returns False if there was nothing to withdraw. The caller commits."""
     if not client.newsletter_consent:
         return False
     client.newsletter_consent = False
     client.newsletter_consent_at = utcnow()
     record_consent(client, WITHDRAWN, source)
     log_activity("consent.newsletter_withdrawn", target=client, detail={"source": source})
+    from services.newsletters import stop_deliveries  # it reads consent tokens from here
+
+    stop_deliveries(client)
     return True
 
 

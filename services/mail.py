@@ -107,12 +107,20 @@ def render_mail_body(name: str, context: dict) -> str:
     return body
 
 
-def send_mail(to: str, template: str, subject: str, locale: str | None = None, **context):
+def send_mail(
+    to: str,
+    template: str,
+    subject: str,
+    locale: str | None = None,
+    list_unsubscribe: str | None = None,
+    **context,
+):
     """Queue the mail ``template`` (``templates/mail/<template>.txt`` and ``.html``) to ``to``.
 
     The row joins the current transaction: the mail exists only if the act that causes it
     is committed. ``subject`` may be a lazy string; it is translated in ``locale``. An optional
     mail to a client whose processing is restricted is not queued: None is returned.
+    ``list_unsubscribe``: the one-click unsubscribe URL of a newsletter, sent as its headers.
     """
     if any(char in f"{to}{subject}" for char in "\r\n"):
         raise ValueError("a mail header cannot hold a line break")
@@ -137,6 +145,7 @@ def send_mail(to: str, template: str, subject: str, locale: str | None = None, *
         body_html_encrypted=encrypt(html),
         template=template,
         message_id=new_message_id(config),
+        list_unsubscribe=list_unsubscribe,
     )
     db.session.add(mail)
     return mail

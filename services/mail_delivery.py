@@ -57,7 +57,11 @@ BACKENDS = ("smtp", "file")
 SECURITIES = ("tls", "starttls")
 MAX_ERROR_LENGTH = 500  # size of OutboxMail.last_error
 # What the UPDATE that ends a mail's life sets: its bodies, and the links in them, are gone.
-BLANK_BODIES = {"body_text_encrypted": None, "body_html_encrypted": None}
+BLANK_BODIES = {
+    "body_text_encrypted": None,
+    "body_html_encrypted": None,
+    "list_unsubscribe": None,
+}
 
 
 MAIL_TLS_MINIMUM = ssl.TLSVersion.TLSv1_2
@@ -143,6 +147,9 @@ def build_message(mail: OutboxMail, config) -> EmailMessage:
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = mail.message_id or new_message_id(config)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    if mail.list_unsubscribe:  # a newsletter: one-click unsubscribe (RFC 2369, RFC 8058)
+        message["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text, html = mail_bodies(mail)
     if text is None:
         raise ValueError(f"mail {mail.id} has no body left: it was sent or failed already")

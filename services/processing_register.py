@@ -260,7 +260,12 @@ DATA_ITEMS = [
             "outbox_mail.subject",
             "outbox_mail.body_text_encrypted",
             "outbox_mail.body_html_encrypted",
+            "outbox_mail.list_unsubscribe",
         ),
+    ),
+    DataItem(
+        _l("lettres d'information qui vous ont été envoyées"),
+        ("newsletter_delivery.status", "newsletter_delivery.updated_at"),
     ),
     DataItem(
         _l(

@@ -18,7 +18,7 @@ from models.client import Client
 from services.activity import log_activity
 
 # Mails the client did not ask for and no law requires: not sent while restricted.
-OPTIONAL_MAILS = frozenset({"birthday", "contract_reminder", "licence_reminder"})
+OPTIONAL_MAILS = frozenset({"birthday", "contract_reminder", "licence_reminder", "newsletter"})
 # Mails that go on: the client's own requests and account, their rights, legal duties.
 NEEDED_MAILS = frozenset(
     {

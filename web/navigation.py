@@ -152,6 +152,7 @@ MENU = [
     ("admin.users", _l("Comptes"), "admin"),
     ("admin.activity", _l("Journal d'activité"), "admin"),
     ("gdpr.admin_requests", _l("Demandes RGPD"), "admin"),
+    ("newsletters.admin_newsletters", _l("Lettres d'information"), "admin"),
     ("auth.security", _l("Sécurité"), "admin"),
 ]
 

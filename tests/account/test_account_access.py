@@ -139,6 +139,7 @@ def test_every_admin_route_is_404_for_a_client(client, auth, setup, rule):
         "reply_id": 1,
         "breach_id": 1,
         "purpose_id": 1,
+        "newsletter_id": 1,
         "request_id": records.me.request_id,
         "name": "contact",
     }

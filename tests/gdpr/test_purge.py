@@ -207,6 +207,7 @@ def archive(app, invoice_id: int) -> str:
 @pytest.mark.settings(INVOICE_ARCHIVE_YEARS=10)
 def test_the_legal_archive_is_destroyed_after_its_years_and_not_before(app, runner, old_client):
     from models.invoice import InvoiceLine, Payment
+
     older = make_issued(app, old_client, day=date(2015, 12, 31))
     newer = make_issued(app, old_client, day=date(2016, 1, 1))
     attached = make_issued(app, old_client, day=date(2015, 6, 1))  # its client is still here
