@@ -32,6 +32,9 @@ class ActivityLog(Base):
     target_type: Mapped[str | None] = mapped_column(sa.String(32), info=not_personal())
     target_id: Mapped[int | None] = mapped_column(info=_security)
     ip: Mapped[str | None] = mapped_column(sa.String(45), info=_security)
+    # A keyed digest of the full address, sealed in its stead, so that the address can later be
+    # cut to its network part (ACTIVITY_LOG_IP_TRUNCATE_DAYS) without breaking the seal chain.
+    ip_mac: Mapped[str | None] = mapped_column(sa.String(32), info=_security)
     user_agent: Mapped[str | None] = mapped_column(sa.String(255), info=_security)
     outcome: Mapped[str] = mapped_column(sa.String(16), default="success", info=not_personal())
     detail: Mapped[str | None] = mapped_column(sa.String(500), info=_security)

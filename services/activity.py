@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from models import db
 from models.activity import ActivityLog
+from services import activity_seal
 
 # Words that must never reach the log, whatever the caller passes in ``detail``.
 SECRET_WORDS = re.compile(r"pass(word|wd)?|mot_?de_?passe|token|secret|code|otp|key|cle", re.I)
@@ -79,6 +80,7 @@ def log_activity(
     )
     ip, agent = act_origin()
     entry.ip = ip
+    entry.ip_mac = activity_seal.ip_mac(ip)
     entry.user_agent = escape_control(agent)[:MAX_USER_AGENT] or None
     db.session.add(entry)
     return entry

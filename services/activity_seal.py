@@ -24,6 +24,7 @@ file next to it (:func:`record_purge`), from which the chain is then checked.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import os
 import tempfile
@@ -62,23 +63,62 @@ CANONICAL_FIELDS = (
     "outcome",
     "detail",
 )
+IPV4_KEPT_BITS = 24
+IPV6_KEPT_BITS = 48
+IP_MAC_LENGTH = 32
 HEAD_RECORD_LENGTH = 128  # rank, id and seal, padded: each write covers the previous one
 _TO_SEAL = "activity_seal.to_seal"  # keys of Session.info
 _NEW_HEAD = "activity_seal.new_head"
 
 
+def ip_network(ip: str | None) -> str | None:
+    """The network part of ``ip`` (/24 for IPv4, /48 for IPv6): what the log keeps of an address
+    after ``ACTIVITY_LOG_IP_TRUNCATE_DAYS``. A value that is no address is returned as it is."""
+    if not ip:
+        return ip
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    prefix = IPV4_KEPT_BITS if address.version == 4 else IPV6_KEPT_BITS
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def ip_mac(ip: str | None, key: bytes | None = None) -> str | None:
+    """The keyed digest of a full address, sealed with the entry instead of the address."""
+    if not ip:
+        return None
+    key = key if key is not None else seal_keys()[0]
+    return hmac.new(key, b"ip\n" + ip.encode("utf-8"), sha256).hexdigest()[:IP_MAC_LENGTH]
+
+
 def canonical(entry: ActivityLog) -> bytes:
     """The fields of ``entry`` covered by its seal, in a fixed text form.
 
-    Dates count to the second: MariaDB's DATETIME keeps no fraction, SQLite does.
+    Dates count to the second: MariaDB's DATETIME keeps no fraction, SQLite does. An entry with
+    an ``ip_mac`` seals the network part of its address and the digest of the full one, so that
+    truncating the address keeps the seal; older entries seal the address as it is.
     """
     values = []
     for name in CANONICAL_FIELDS:
         value = getattr(entry, name)
         if name == "created_at" and value is not None:
             value = value.replace(microsecond=0).isoformat()
+        if name == "ip" and entry.ip_mac is not None:
+            value = ip_network(value)
         values.append(value)
+    if entry.ip_mac is not None:
+        values.append(entry.ip_mac)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def ip_problem(entry: ActivityLog, keys: list[bytes]) -> str | None:
+    """An address still whole must match the digest sealed with it."""
+    if entry.ip_mac is None or not entry.ip or ip_network(entry.ip) == entry.ip:
+        return None
+    if any(hmac.compare_digest(ip_mac(entry.ip, key), entry.ip_mac) for key in keys):
+        return None
+    return f"entrée {entry.id} : adresse IP modifiée après scellement"
 
 
 def seal_keys() -> list[bytes]:
@@ -167,6 +207,9 @@ def _write_head(head: dict) -> None:
 _LOG, _HEAD = ActivityLog.__table__, ActivitySealHead.__table__
 _TOUCH_HEAD = _HEAD.update().where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
 _READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.seal).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_SET_IP_MAC = (
+    _LOG.update().where(_LOG.c.id == sa.bindparam("entry")).values(ip_mac=sa.bindparam("ip_mac"))
+)
 _SEAL_ENTRY = (
     _LOG.update()
     .where(_LOG.c.id == sa.bindparam("entry"))
@@ -317,9 +360,14 @@ def reseal_chain() -> int:
         valid = entry.seal_seq == expected and any(
             hmac.compare_digest(compute_seal(old_previous, entry, key), stored) for key in keys
         )
-        if not valid:
+        if not valid or ip_problem(entry, keys):
             db.session.rollback()
             raise ChainBroken(entry.id)
+        if entry.ip_mac is not None and entry.ip and ip_network(entry.ip) != entry.ip:
+            # A whole address: its digest moves to the new key with the seal.
+            new_mac = ip_mac(entry.ip, keys[0])
+            connection.execute(_SET_IP_MAC, {"entry": entry.id, "ip_mac": new_mac})
+            set_committed_value(entry, "ip_mac", new_mac)
         new_seal = compute_seal(new_previous, entry, keys[0])
         connection.execute(
             _SEAL_ENTRY, {"entry": entry.id, "new_seal": new_seal, "rank": entry.seal_seq}
@@ -427,6 +475,8 @@ def verify_chain(key: bytes | None = None) -> ChainReport:
             compute_seal(previous, entry, key), entry.seal
         ):
             problems.append(f"entrée {entry.id} : modifiée après scellement")
+        elif problem := ip_problem(entry, [key, *seal_keys()]):
+            problems.append(problem)
         previous, expected, last = entry.seal or "", entry.seal_seq + 1, entry
     problems += _unsealed_problems()
     problems += _tail_problems(head, recorded, last)

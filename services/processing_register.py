@@ -300,6 +300,7 @@ DATA_ITEMS = [
             "activity_log.actor_id",
             "activity_log.target_id",
             "activity_log.ip",
+            "activity_log.ip_mac",
             "activity_log.user_agent",
             "activity_log.detail",
         ),
@@ -372,6 +373,12 @@ def retention_periods(config) -> dict[str, str]:
         ),
         "activity_log": ngettext(
             "%(num)d jour après l'événement", "%(num)d jours après l'événement", log_days
+        )
+        + " "
+        + ngettext(
+            "(l'adresse IP est réduite à son réseau après %(num)d jour)",
+            "(l'adresse IP est réduite à son réseau après %(num)d jours)",
+            int(config["ACTIVITY_LOG_IP_TRUNCATE_DAYS"]),
         ),
         "invoice": ngettext(
             "%(num)d an après l'émission (Code de commerce, article L123-22)",

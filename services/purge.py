@@ -271,3 +271,44 @@ def purge_invoice_archive(app: Flask, today: date) -> int:
         for row in rows:
             if row.pdf_stored_name:
                 remove_stored_file(row.pdf_stored_name)
+
+
+def truncate_activity_ips(app: Flask, now: datetime | None = None) -> int:
+    """Cut the addresses of activity entries older than ``ACTIVITY_LOG_IP_TRUNCATE_DAYS`` to
+    their network part (:func:`services.activity_seal.ip_network`); returns how many.
+
+    Only entries sealed with the digest of their address (``ip_mac``) are cut, so the seal chain
+    still verifies; older ones keep theirs until the purge deletes them. By batches, each
+    committed.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=int(app.config["ACTIVITY_LOG_IP_TRUNCATE_DAYS"]))
+    cut = 0
+    after_id = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(ActivityLog.id, ActivityLog.ip)
+            .where(
+                ActivityLog.id > after_id,
+                ActivityLog.created_at < cutoff,
+                ActivityLog.ip_mac.is_not(None),
+                ActivityLog.ip.is_not(None),
+                # Already cut: an IPv4 network ends in ".0", an IPv6 /48 in "::".
+                ActivityLog.ip.not_like("%.0"),
+                ActivityLog.ip.not_like("%::"),
+            )
+            .order_by(ActivityLog.id)
+            .limit(ARCHIVE_BATCH)
+        ).all()
+        if not rows:
+            return cut
+        changes = [
+            {"id": row.id, "ip": activity_seal.ip_network(row.ip)}
+            for row in rows
+            if activity_seal.ip_network(row.ip) != row.ip
+        ]
+        if changes:
+            db.session.execute(sa.update(ActivityLog), changes)
+        db.session.commit()
+        cut += len(changes)
+        after_id = rows[-1].id

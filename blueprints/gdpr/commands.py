@@ -17,6 +17,7 @@ from services.purge import (
     purge_activity_log,
     purge_invoice_archive,
     run_purge,
+    truncate_activity_ips,
 )
 
 ACTIONS = {
@@ -59,6 +60,7 @@ def purge(dry_run: bool) -> None:
     )
     db.session.commit()
     entries = purge_activity_log(app)
+    addresses = truncate_activity_ips(app)
     archived = purge_invoice_archive(app, today)
     if archived:
         log_activity("gdpr.invoice_archive_purged", detail={"invoices": archived})
@@ -66,6 +68,7 @@ def purge(dry_run: bool) -> None:
     click.echo(
         f"{notices} avis envoyé(s), {erased} client(s) effacé(s), "
         f"{entries} entrée(s) du journal d'activité supprimée(s), "
+        f"{addresses} adresse(s) IP tronquée(s), "
         f"{archived} facture(s) archivée(s) détruite(s)."
     )
     if failures:

@@ -256,3 +256,59 @@ def stored(app, name: str) -> bool:
 
     with app.app_context():
         return file_store.path(name).exists()
+
+
+def log_from(app, address: str, action: str, day: datetime) -> None:
+    from services.activity import log_activity
+
+    with (
+        time_machine.travel(day, tick=False),
+        app.test_request_context(environ_base={"REMOTE_ADDR": address}),
+    ):
+        log_activity(action)
+        db.session.commit()
+
+
+def addresses(app) -> dict[str, str]:
+    with app.app_context():
+        return dict(
+            db.session.execute(
+                sa.select(ActivityLog.action, ActivityLog.ip).where(
+                    ActivityLog.action.like("test.%")
+                )
+            ).all()
+        )
+
+
+@pytest.mark.settings(ACTIVITY_LOG_IP_TRUNCATE_DAYS=90)
+def test_old_addresses_are_cut_to_their_network_and_the_chain_still_verifies(app, runner):
+    old = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    log_from(app, "203.0.113.57", "test.old", old)
+    log_from(app, "2001:db8:1234:5678::9", "test.old6", old)
+    log_from(app, "198.51.100.23", "test.recent", datetime(2026, 3, 1, 9, tzinfo=UTC))
+    assert addresses(app)["test.old"] == "203.0.113.57"
+
+    result = purge(runner, date(2026, 3, 31))  # 89 days: not yet
+    assert "0 adresse(s) IP tronquée(s)" in result.output, result.output
+    result = purge(runner, date(2026, 4, 2))  # 91 days
+    assert "2 adresse(s) IP tronquée(s)" in result.output, result.output
+    assert addresses(app) == {
+        "test.old": "203.0.113.0",
+        "test.old6": "2001:db8:1234::",
+        "test.recent": "198.51.100.23",
+    }
+    assert "0 adresse(s) IP tronquée(s)" in purge(runner, date(2026, 4, 3)).output
+    verified = runner.invoke(args=["activity", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+    # A whole address is still sealed: changing it is caught.
+    with app.app_context():
+        db.session.execute(
+            sa.update(ActivityLog)
+            .where(ActivityLog.action == "test.recent")
+            .values(ip="198.51.100.99")
+        )
+        db.session.commit()
+    verified = runner.invoke(args=["activity", "verify"])
+    assert verified.exit_code == 1
+    assert "adresse IP modifiée après scellement" in verified.output
