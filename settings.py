@@ -173,6 +173,18 @@ class Defaults:
 
     # Private files (ticket attachments, invoice PDFs): outside static/, under random names.
     FILE_STORE: str | None = None  # None: instance/files
+    # The erasure ledger, also kept outside the database (None: instance/erasure-ledger.jsonl):
+    # a backup restored after the database is lost erases again who was erased since.
+    ERASURE_LEDGER_FILE: str | None = None
+
+    # Backups (`flask --app app backup create`, daily): age public key the archives are
+    # encrypted to; directories they are copied to (a mounted second site); rotation.
+    BACKUP_PUBLIC_KEY: str | None = None
+    BACKUP_IDENTITY: str | None = None  # private key file, for `backup verify` and `restore` only
+    BACKUP_TARGETS: list[str] = []
+    BACKUP_KEEP_DAILY = 30
+    BACKUP_KEEP_MONTHLY = 12
+    BACKUP_MAX_AGE_HOURS = 26  # the admin home warns when the last backup is older
     # Ticket attachments: files per message, size of each, and all of one client's together.
     TICKET_ATTACHMENT_MAX_FILES = 5
     TICKET_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -281,6 +293,8 @@ def load(app, test_config: dict | None) -> None:
     app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
     if not app.config.get("FILE_STORE"):
         app.config["FILE_STORE"] = str(Path(app.instance_path) / "files")
+    if not app.config.get("ERASURE_LEDGER_FILE"):
+        app.config["ERASURE_LEDGER_FILE"] = str(Path(app.instance_path) / "erasure-ledger.jsonl")
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = request_size_limit(app.config)
     if app.debug:

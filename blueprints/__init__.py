@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.account import bp as account_bp
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.backups import bp as backups_bp
     from blueprints.contracts import bp as contracts_bp
     from blueprints.devices import bp as devices_bp
     from blueprints.errors import bp as errors_bp
@@ -30,3 +31,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoices_bp)  # its URLs under /invoices, /account and /admin
     app.register_blueprint(contracts_bp)  # its URLs under /contracts and /admin
     app.register_blueprint(newsletters_bp)  # /admin/newsletters
+    app.register_blueprint(backups_bp)  # commands, and a panel of the admin home

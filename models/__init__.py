@@ -120,6 +120,7 @@ db = SQLAlchemy(model_class=Base)
 
 # Import every model module so that metadata (and Alembic) see all tables.
 from models.activity import ActivityLog, ActivitySealHead  # noqa: E402
+from models.backup import BackupRun  # noqa: E402
 from models.breach import Breach  # noqa: E402
 from models.captcha import SpentCaptchaChallenge  # noqa: E402
 from models.client import Client  # noqa: E402
@@ -149,6 +150,7 @@ from models.user import User  # noqa: E402
 __all__ = [
     "ActivityLog",
     "ActivitySealHead",
+    "BackupRun",
     "Base",
     "Breach",
     "Client",

@@ -197,11 +197,18 @@ def _drop_everything_of(client: Client, user: User | None) -> None:
         db.session.execute(sa.delete(User).where(User.id == user.id), execution_options=plain)
 
 
-def erase_client(client_id: int, *, actor=None, request: DataRightsRequest | None = None):
+def erase_client(
+    client_id: int,
+    *,
+    actor=None,
+    request: DataRightsRequest | None = None,
+    notify: bool = True,
+):
     """Erase client ``client_id`` for good (see the module); returns an :class:`ErasureResult`.
 
     Commits; on any failure the transaction is rolled back, files untouched, and the error
-    raised again.
+    raised again. ``notify=False`` (a restored backup erasing again) sends no last mail. The
+    ledger entry is also appended to ``ERASURE_LEDGER_FILE``, outside the database.
     """
     app = current_app._get_current_object()
     client = db.session.get(Client, client_id)
@@ -228,13 +235,16 @@ def erase_client(client_id: int, *, actor=None, request: DataRightsRequest | Non
             actor=actor,
             detail={"request": request_id} if request_id else None,
         )
-        if email:
+        if email and notify:
             send_mail(email, "erasure_done", _erased_subject(), locale=locale)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     db.session.expire_all()
+    from services.backup import append_to_ledger_file  # it restores through this module
+
+    append_to_ledger_file(key, date.today())
     result = ErasureResult(key)
     for stored_name in files:
         if remove_stored_file(stored_name):

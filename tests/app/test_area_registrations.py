@@ -31,7 +31,7 @@ def test_every_area_registers_on_the_app(app):
     assert registrations(app) == {
         "panels": {
             "client": ["contracts", "devices", "interventions", "invoices", "profile", "tickets"],
-            "admin": ["activity_seal", "clients", "interventions", "tickets"],
+            "admin": ["activity_seal", "backups", "clients", "interventions", "tickets"],
             "admin_client": [
                 "contracts",
                 "devices",
