@@ -299,7 +299,7 @@ def load(app, test_config: dict | None) -> None:
         app.config["MAX_CONTENT_LENGTH"] = request_size_limit(app.config)
     if app.debug:
         follow_served_port(app.config, os.environ)
-    if not relaxed:
+    if not relaxed and not running_check_command(sys.argv):
         refuse_unsafe_configuration(app.config)
         if app.config.get("TRUSTED_HOSTS") is None:
             app.config["TRUSTED_HOSTS"] = default_trusted_hosts(app.config)
@@ -424,27 +424,38 @@ def hash_keys_problem(config) -> str | None:
     )
 
 
-def refuse_unsafe_configuration(config) -> None:
-    """Stop the process with a one-line reason when production settings are unsafe."""
-    problem = secret_key_problem(config.get("SECRET_KEY"))
-    if problem is None and not config.get("FIELD_ENCRYPTION_KEYS"):
-        problem = (
+def unsafe_configuration_problems(config) -> list[str]:
+    """Every reason why these production settings are unsafe (empty when they are fine)."""
+    problems = [secret_key_problem(config.get("SECRET_KEY"))]
+    if not config.get("FIELD_ENCRYPTION_KEYS"):
+        problems.append(
             "FIELD_ENCRYPTION_KEYS est vide (clés de chiffrement des numéros de série, "
             "licences et secrets TOTP)"
         )
-    if problem is None:
-        problem = insecure_http_problem(config)
-    if problem is None and config.get("CAPTCHA_PROVIDER") == "off":
-        problem = "CAPTCHA_PROVIDER=off n'est permis qu'en développement ou en test"
+    problems.append(insecure_http_problem(config))
+    if config.get("CAPTCHA_PROVIDER") == "off":
+        problems.append("CAPTCHA_PROVIDER=off n'est permis qu'en développement ou en test")
     recaptcha_keys = config.get("RECAPTCHA_SITE_KEY") and config.get("RECAPTCHA_SECRET_KEY")
-    if problem is None and config.get("CAPTCHA_PROVIDER") == "recaptcha" and not recaptcha_keys:
-        problem = "CAPTCHA_PROVIDER=recaptcha exige RECAPTCHA_SITE_KEY et RECAPTCHA_SECRET_KEY"
-    if problem is None:
-        problem = hash_keys_problem(config)
-    if problem is None and not config.get("MAIL_BASE_URL"):
+    if config.get("CAPTCHA_PROVIDER") == "recaptcha" and not recaptcha_keys:
+        problems.append(
+            "CAPTCHA_PROVIDER=recaptcha exige RECAPTCHA_SITE_KEY et RECAPTCHA_SECRET_KEY"
+        )
+    problems.append(hash_keys_problem(config))
+    if not config.get("MAIL_BASE_URL"):
         # Links in mails (reset, verification) must not be built from a visitor-chosen Host.
-        problem = (
+        problems.append(
             "MAIL_BASE_URL (adresse publique du portail, pour les liens des e-mails) est absente"
         )
-    if problem:
-        sys.exit(f"Espace Client refuse de démarrer : {problem}.")
+    return [problem for problem in problems if problem]
+
+
+def refuse_unsafe_configuration(config) -> None:
+    """Stop the process with a one-line reason when production settings are unsafe."""
+    problems = unsafe_configuration_problems(config)
+    if problems:
+        sys.exit(f"Espace Client refuse de démarrer : {problems[0]}.")
+
+
+def running_check_command(argv: list[str]) -> bool:
+    """``flask --app app check``: it starts whatever the settings, to report every problem."""
+    return argv[-1:] == ["check"]

@@ -36,7 +36,7 @@ def describe_other_commands_in_french(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app``."""
-    from commands import activity, clients, crypto, demo, mail, users
+    from commands import activity, check, clients, crypto, demo, mail, users
 
     app.cli.add_command(users.create_admin)
     app.cli.add_command(demo.demo)
@@ -44,4 +44,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(activity.activity)
     app.cli.add_command(crypto.crypto)
     app.cli.add_command(clients.clients)
+    app.cli.add_command(check.check)
     describe_other_commands_in_french(app)

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from services.activity_seal import seal_pending, verify_chain
+from services.schedule import scheduled
 
 activity = AppGroup("activity", help="Journal d'activité : scellement et vérification.")
 
@@ -22,6 +23,7 @@ def seal() -> None:
 
 
 @activity.command("verify")
+@scheduled("activity verify")
 def verify() -> None:
     """Recalcule la chaîne ; code de sortie 1 si une entrée a été modifiée ou supprimée."""
     report = verify_chain()

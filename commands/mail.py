@@ -10,12 +10,14 @@ from flask_babel import lazy_gettext as _l
 from models import db
 from services.mail import send_mail
 from services.mail_delivery import MailConfigError, deliver_pending, purge_expired
+from services.schedule import scheduled
 
 mail_cli = AppGroup("mail", help="Courriels : envoi de la file d'attente, courriel de test.")
 
 
 @mail_cli.command("send")
 @click.option("--limit", default=200, show_default=True, help="Nombre maximal de courriels.")
+@scheduled("mail send")
 def send(limit: int) -> None:
     """Envoie les courriels dus puis supprime les anciens (pour cron).
 

@@ -144,6 +144,7 @@ from models.newsletter import Newsletter, NewsletterDelivery  # noqa: E402
 from models.recovery_code import RecoveryCode  # noqa: E402
 from models.register import Processing, ProcessingPurpose  # noqa: E402
 from models.retention import LegalHold, RetentionNotice  # noqa: E402
+from models.scheduled_run import ScheduledRun  # noqa: E402
 from models.ticket import SavedReply, Ticket, TicketAttachment, TicketMessage  # noqa: E402
 from models.user import User  # noqa: E402
 
@@ -181,6 +182,7 @@ __all__ = [
     "RetentionNotice",
     "RenewalReminder",
     "SavedReply",
+    "ScheduledRun",
     "SpentCaptchaChallenge",
     "Ticket",
     "TicketAttachment",

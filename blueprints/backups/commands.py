@@ -17,6 +17,7 @@ from services.backup import (
     run_lock,
     verify_backup,
 )
+from services.schedule import scheduled
 
 IDENTITY_HELP = "Fichier de la clé privée (sinon BACKUP_IDENTITY)."
 
@@ -34,6 +35,7 @@ def keygen_command(path: Path) -> None:
 
 
 @bp.cli.command("create")
+@scheduled("backup create")
 def create_command() -> None:
     """Sauvegarde la base et les fichiers, chiffrés, vers chaque cible (pour cron)."""
     with run_lock() as mine:

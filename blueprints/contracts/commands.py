@@ -12,9 +12,11 @@ from blueprints.contracts.renewals import (
 )
 from models import db
 from services.dates import company_today
+from services.schedule import scheduled
 
 
 @bp.cli.command("remind")
+@scheduled("contracts remind")
 def remind() -> None:
     """Envoie les rappels d'échéance des contrats et des licences, et les avis L215-1."""
     today = company_today()
@@ -28,6 +30,7 @@ def remind() -> None:
 
 
 @bp.cli.command("renew")
+@scheduled("contracts renew")
 def renew() -> None:
     """Reconduit les contrats tacites arrivés à échéance et clôt les autres (pour cron)."""
     renewed, ended = run_renewals(company_today())

@@ -19,6 +19,7 @@ from services.purge import (
     run_purge,
     truncate_activity_ips,
 )
+from services.schedule import scheduled
 
 ACTIONS = {
     NOTICE: "avis de suppression",
@@ -30,6 +31,7 @@ ACTIONS = {
 
 @bp.cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Dit qui serait prévenu ou effacé, sans rien faire.")
+@scheduled("gdpr purge")
 def purge(dry_run: bool) -> None:
     """Applique la durée de conservation : avis, effacements, journal d'activité (pour cron)."""
     app = current_app._get_current_object()
@@ -111,6 +113,7 @@ def export(email: str, output: str | None) -> None:
 
 
 @bp.cli.command("birthdays")
+@scheduled("gdpr birthdays")
 def birthdays() -> None:
     """Souhaite leur anniversaire aux clients qui l'acceptent (pour cron, chaque jour)."""
     from services.birthdays import send_birthday_wishes
