@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install instance translations translations-extract bench clean
+.PHONY: run test lint format install instance translations translations-extract bench clean lock audit
 
 # The dependencies are (re)installed when pyproject.toml differs from the copy kept in the venv:
 # by content, not by date, so a fresh checkout or a linked venv does not reinstall for nothing.
@@ -74,3 +74,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# requirements.lock: the exact versions of the runtime dependencies (what cPanel's virtualenv and
+# the servers install: pip install -r requirements.lock), resolved from pyproject.toml.
+lock: install
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+	  --output-file=requirements.lock pyproject.toml
+
+# Known vulnerabilities of the locked versions (asks PyPI's advisory service: needs the network).
+audit: install
+	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict

@@ -89,3 +89,67 @@ def test_outbox_migration_encrypts_waiting_bodies_and_drops_sent_ones(empty_data
             ("sent", "", None),
         ]
         db.engine.dispose()
+
+
+FIRST_REVISION = "8a8f60a54fff"
+
+
+def test_a_database_of_the_first_revision_upgrades_to_head_without_loss(empty_database, tmp_path):
+    """An installation made at the very first release, with an account, a client and a log
+    entry in it, upgrades through every migration and keeps them usable."""
+    from services.passwords import hash_password
+    from tests.fixtures.users import PASSWORD
+
+    app = create_app(base_config(empty_database, tmp_path))
+    with app.app_context():
+        upgrade(revision=FIRST_REVISION)
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO user (id, email, email_canonical, password_hash, role, "
+                    "is_enabled, locale, created_at, email_verified_at, session_version, "
+                    "failed_login_count, lockout_count) VALUES (1, 'Ancien@Example.fr', "
+                    "'ancien@example.fr', :hash, 'client', :yes, 'fr', '2025-01-02 10:00:00', "
+                    "'2025-01-02 10:05:00', 1, 0, 0)"
+                ),
+                {"hash": hash_password(PASSWORD), "yes": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO client (id, user_id, category, last_name, first_name, "
+                    "address_line1, postcode, city, country, phone, created_at, updated_at) "
+                    "VALUES (1, 1, 'individual', 'Ancien', 'Paul', '1 rue des Lilas', '83400', "
+                    "'Hyères', 'FR', '+33612345678', '2025-01-02 10:00:00', "
+                    "'2025-01-02 10:00:00')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO activity_log (created_at, actor_id, actor_role, action, "
+                    "outcome) VALUES ('2025-01-02 10:06:00', 1, 'client', 'auth.login', "
+                    "'success')"
+                )
+            )
+        upgrade()
+        from models.activity import ActivityLog
+        from models.client import Client
+        from models.user import User
+
+        client_row = db.session.get(Client, 1)
+        assert (client_row.last_name, client_row.city, client_row.phone) == (
+            "Ancien",
+            "Hyères",
+            "+33612345678",
+        )
+        assert db.session.get(User, 1).email == "Ancien@Example.fr"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ActivityLog)) == 1
+        result = app.test_cli_runner().invoke(args=["db", "check"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+    response = app.test_client().post(
+        "/auth/login", data={"email": "ancien@example.fr", "password": PASSWORD}
+    )
+    assert response.status_code in (302, 303)
+    assert "/auth/login" not in response.headers["Location"]
+    with app.app_context():
+        db.engine.dispose()
