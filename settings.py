@@ -181,7 +181,9 @@ class Defaults:
     # encrypted to; directories they are copied to (a mounted second site); rotation.
     BACKUP_PUBLIC_KEY: str | None = None
     BACKUP_IDENTITY: str | None = None  # private key file, for `backup verify` and `restore` only
-    BACKUP_TARGETS: list[str] = []
+    BACKUP_TARGETS: list[str] = []  # directories, or sftp://user@host:port/path
+    BACKUP_SFTP_KEY: str | None = None  # private key file for the SFTP targets
+    BACKUP_SFTP_KNOWN_HOSTS: str | None = None  # known_hosts file: the servers' keys, checked
     BACKUP_KEEP_DAILY = 30
     BACKUP_KEEP_MONTHLY = 12
     BACKUP_MAX_AGE_HOURS = 26  # the admin home warns when the last backup is older

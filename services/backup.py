@@ -6,7 +6,8 @@ CONSISTENT SNAPSHOT``. Every table is written as JSON lines (portable between th
 databases), with the stored files and a manifest (row counts and SHA-256 of each table and file,
 schema revision, date), in one tar archive encrypted to ``BACKUP_PUBLIC_KEY`` (age): the server
 that writes backups cannot read them. The archive is copied to each directory of
-``BACKUP_TARGETS`` (a mounted second site), with the erasure ledger next to it, and old archives
+``BACKUP_TARGETS`` (a mounted second site, or ``sftp://user@host:port/path``), with the erasure
+ledger next to it, and old archives
 are rotated (``BACKUP_KEEP_DAILY`` days, ``BACKUP_KEEP_MONTHLY`` months).
 
 ``backup verify`` decrypts an archive, checks every checksum and loads it into a scratch SQLite
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyrage
 import sqlalchemy as sa
@@ -294,7 +296,61 @@ def ledger_file() -> Path:
     return Path(current_app.config["ERASURE_LEDGER_FILE"])
 
 
+def is_sftp(target: str) -> bool:
+    return target.startswith("sftp://")
+
+
+@contextmanager
+def sftp_folder(target: str):
+    """An SFTP session on ``sftp://user@host:port/path`` and the folder's path: the server's key
+    checked against ``BACKUP_SFTP_KNOWN_HOSTS`` (an unknown or changed key is refused), the
+    client's key from ``BACKUP_SFTP_KEY``."""
+    import paramiko
+
+    config = current_app.config
+    url = urlsplit(target)
+    known_hosts = config.get("BACKUP_SFTP_KNOWN_HOSTS")
+    if not known_hosts:
+        raise BackupError(
+            "BACKUP_SFTP_KNOWN_HOSTS manque : la clé du serveur ne serait pas vérifiée"
+        )
+    client = paramiko.SSHClient()
+    client.load_host_keys(known_hosts)
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        client.connect(
+            url.hostname,
+            port=url.port or 22,
+            username=url.username,
+            key_filename=config.get("BACKUP_SFTP_KEY"),
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        )
+        sftp = client.open_sftp()
+    except (paramiko.SSHException, OSError) as error:
+        client.close()
+        raise BackupError(f"connexion SFTP impossible : {error}") from error
+    try:
+        yield sftp, url.path or "."
+    finally:
+        client.close()
+
+
+def _put(sftp, local: Path, folder: str, name: str) -> None:
+    partial = f"{folder}/.{name}.partial"
+    sftp.put(str(local), partial)
+    sftp.posix_rename(partial, f"{folder}/{name}")
+
+
 def _copy_to(target: str, archive: Path) -> None:
+    if is_sftp(target):
+        with sftp_folder(target) as (sftp, folder):
+            _put(sftp, archive, folder, archive.name)
+            if ledger_file().exists():
+                _put(sftp, ledger_file(), folder, LEDGER_FILE_NAME)
+            _rotate_names(sftp.listdir(folder), lambda name: sftp.remove(f"{folder}/{name}"))
+        return
     folder = Path(target)
     if not folder.is_dir():
         raise BackupError(f"dossier cible absent : {target}")
@@ -325,18 +381,24 @@ def to_keep(names: list[str], daily: int, monthly: int) -> set[str]:
     return {last_of_day[day] for day in days} | {first_of_month[month] for month in months}
 
 
-def rotate(target: str) -> int:
-    """Delete the archives of ``target`` that rotation does not keep; returns how many."""
-    folder = Path(target)
-    names = [path.name for path in folder.iterdir() if path.name.startswith(PREFIX)]
+def _rotate_names(names: list[str], remove) -> int:
+    names = [name for name in names if name.startswith(PREFIX) and name.endswith(SUFFIX)]
     config = current_app.config
     keep = to_keep(names, int(config["BACKUP_KEEP_DAILY"]), int(config["BACKUP_KEEP_MONTHLY"]))
     removed = 0
     for name in names:
-        if name.endswith(SUFFIX) and name not in keep:
-            (folder / name).unlink()
+        if name not in keep:
+            remove(name)
             removed += 1
     return removed
+
+
+def rotate(target: str) -> int:
+    """Delete the archives of directory ``target`` that rotation does not keep."""
+    folder = Path(target)
+    return _rotate_names(
+        [path.name for path in folder.iterdir()], lambda name: (folder / name).unlink()
+    )
 
 
 def create_backup(now: datetime | None = None) -> BackupReport:
@@ -351,10 +413,11 @@ def create_backup(now: datetime | None = None) -> BackupReport:
         for target in targets():
             try:
                 _copy_to(target, archive)
-                rotate(target)
+                if not is_sftp(target):
+                    rotate(target)
                 report.targets[target] = None
-            except (OSError, BackupError) as error:
-                report.targets[target] = str(error)[:500]
+            except Exception as error:  # one target's failure must not stop the others
+                report.targets[target] = (str(error) or type(error).__name__)[:500]
             db.session.add(
                 BackupRun(
                     target=target,

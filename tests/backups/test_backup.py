@@ -235,3 +235,40 @@ def test_the_admin_home_says_when_no_backup_is_configured(app, client, auth):
     auth.create_admin(enrolled=True)
     auth.login("admin@example.fr", totp=True)
     assert "Aucune sauvegarde n'est configurée" in page_text(client.get("/admin"))
+
+
+def test_an_sftp_target_gets_the_archive_and_the_ledger(app, runner, keys, data, sshd):
+    from services.erasure import erase_client
+
+    identity, _site = keys
+    ids, _stored = data
+    with app.app_context():
+        erase_client(ids[0])
+    app.config.update(
+        BACKUP_TARGETS=[sshd.target()],
+        BACKUP_SFTP_KEY=str(sshd.client_key),
+        BACKUP_SFTP_KNOWN_HOSTS=str(sshd.known_hosts),
+    )
+    result = create(runner)
+    assert "copiée" in result.output
+    archive = archive_of(sshd.folder)
+    assert "client_key" in (sshd.folder / "erasure-ledger.jsonl").read_text()
+    verified = runner.invoke(args=["backup", "verify", str(archive), "--identity", str(identity)])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_an_sftp_server_with_an_unknown_key_is_refused(app, runner, keys, data, sshd, tmp_path):
+    other = tmp_path / "other_known_hosts"
+    other.write_text(
+        f"[127.0.0.1]:{sshd.port} ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+    )
+    app.config.update(
+        BACKUP_TARGETS=[sshd.target()],
+        BACKUP_SFTP_KEY=str(sshd.client_key),
+        BACKUP_SFTP_KNOWN_HOSTS=str(other),
+    )
+    result = runner.invoke(args=["backup", "create"])
+    assert result.exit_code == 1 and "ÉCHEC" in result.output
+    assert list(sshd.folder.glob("*.age")) == []
+    assert count_rows(app, BackupRun, BackupRun.ok.is_(False)) == 1
