@@ -272,3 +272,41 @@ def test_an_sftp_server_with_an_unknown_key_is_refused(app, runner, keys, data, 
     assert result.exit_code == 1 and "ÉCHEC" in result.output
     assert list(sshd.folder.glob("*.age")) == []
     assert count_rows(app, BackupRun, BackupRun.ok.is_(False)) == 1
+
+
+def test_a_backup_taken_while_tickets_are_written_is_consistent(app, runner, keys, data):
+    """A writer keeps opening tickets (each with its first message) during the backup: the
+    archive holds whole tickets only, and restores to exactly the counts of its manifest."""
+    import threading
+    import time
+
+    from models.ticket import TicketMessage
+    from services.backup import opened_archive, read_identity
+
+    identity, site = keys
+    ids, _stored = data
+    stop = threading.Event()
+    written = []
+
+    def writer():
+        while not stop.is_set():
+            written.append(add_ticket(app, ids[1], title=f"Ticket {len(written)}"))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 3:
+            time.sleep(0.01)
+        create(runner)
+    finally:
+        stop.set()
+        thread.join()
+    archive = archive_of(site)
+    with app.app_context(), opened_archive(archive, read_identity(identity)) as (manifest, _f):
+        counts = {name: part["rows"] for name, part in manifest["tables"].items()}
+    assert counts["ticket"] >= 3 and counts["ticket_message"] == counts["ticket"]
+    wipe(app)
+    result = runner.invoke(args=["backup", "restore", str(archive), "--identity", str(identity)])
+    assert result.exit_code == 0, result.output
+    assert count_rows(app, Ticket) == counts["ticket"]
+    assert count_rows(app, TicketMessage) == counts["ticket_message"]
