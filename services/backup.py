@@ -3,7 +3,8 @@
 ``flask --app app backup create`` takes a consistent snapshot while the app runs: SQLite through
 its online backup API (a copy read afterwards), MariaDB/MySQL in one transaction ``WITH
 CONSISTENT SNAPSHOT``. Every table is written as JSON lines (portable between the two
-databases), with the stored files and a manifest (row counts and SHA-256 of each table and file,
+databases; on MariaDB a ``mysqldump --single-transaction`` goes along when it is installed, for
+the database's own tools), with the stored files and a manifest (row counts and SHA-256 of each table and file,
 schema revision, date), in one tar archive encrypted to ``BACKUP_PUBLIC_KEY`` (age): the server
 that writes backups cannot read them. The archive is copied to each directory of
 ``BACKUP_TARGETS`` (a mounted second site, or ``sftp://user@host:port/path``), with the erasure
@@ -23,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -231,6 +233,36 @@ def _store_files() -> list[tuple[str, Path]]:
     )
 
 
+def _mysqldump(folder: Path) -> dict | None:
+    """On MariaDB/MySQL with ``mysqldump`` installed, a native SQL dump as well (one
+    ``--single-transaction``), for a restore with the database's own tools; None otherwise."""
+    url = db.engine.url
+    binary = shutil.which("mysqldump")
+    if db.engine.dialect.name != "mysql" or binary is None:
+        return None
+    target = folder / "database.sql"
+    env = {**os.environ, "MYSQL_PWD": url.password or ""}
+    command = [
+        binary,
+        "--single-transaction",
+        "--quick",
+        "--routines",
+        "--default-character-set=utf8mb4",
+        f"--host={url.host or 'localhost'}",
+        f"--port={url.port or 3306}",
+        f"--user={url.username or ''}",
+        url.database or "",
+    ]
+    with open(target, "wb") as out:
+        # The arguments come from the configured database URL, never from a request.
+        finished = subprocess.run(  # noqa: S603
+            command, stdout=out, stderr=subprocess.PIPE, env=env, check=False
+        )
+    if finished.returncode != 0:
+        raise BackupError(f"mysqldump a échoué : {finished.stderr.decode(errors='replace')[:300]}")
+    return {"size": target.stat().st_size, "sha256": _sha256_of(target)}
+
+
 def archive_name(now: datetime) -> str:
     return f"{PREFIX}{now.strftime(STAMP)}{SUFFIX}"
 
@@ -244,6 +276,7 @@ def make_archive(out: Path, now: datetime) -> BackupReport:
         with _snapshot() as connection:
             revision = _revision(connection)
             described = _dump(connection, folder)
+        native = _mysqldump(folder)
         files = {}
         stored = _store_files()
         for name, path in stored:
@@ -255,12 +288,15 @@ def make_archive(out: Path, now: datetime) -> BackupReport:
             "database": db.engine.dialect.name,
             "tables": described,
             "files": files,
+            "mysqldump": native,
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
         plain = Path(scratch) / "backup.tar"
         with tarfile.open(plain, "w") as archive:
             archive.add(folder / MANIFEST, arcname=MANIFEST)
             archive.add(folder / "tables", arcname="tables")
+            if native:
+                archive.add(folder / "database.sql", arcname="database.sql")
             for name, path in stored:
                 archive.add(path, arcname=f"files/{name}")
         pyrage.encrypt_file(str(plain), str(out), [recipient()])
@@ -476,6 +512,9 @@ def _check(manifest: dict, folder: Path) -> None:
         path = folder / "tables" / f"{name}.jsonl"
         if not path.is_file() or _sha256_of(path) != part["sha256"]:
             raise BackupError(f"Archive refusée : la table {name} ne correspond pas au manifeste.")
+    native = manifest.get("mysqldump")
+    if native and _sha256_of(folder / "database.sql") != native["sha256"]:
+        raise BackupError("Archive refusée : database.sql ne correspond pas au manifeste.")
     for name, part in manifest["files"].items():
         path = folder / "files" / name
         if not path.is_file() or _sha256_of(path) != part["sha256"]:

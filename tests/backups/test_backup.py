@@ -310,3 +310,25 @@ def test_a_backup_taken_while_tickets_are_written_is_consistent(app, runner, key
     assert result.exit_code == 0, result.output
     assert count_rows(app, Ticket) == counts["ticket"]
     assert count_rows(app, TicketMessage) == counts["ticket_message"]
+
+
+def test_on_mariadb_a_native_dump_goes_along(app, runner, keys, data):
+    import shutil
+
+    from services.backup import opened_archive, read_identity
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql") or not shutil.which(
+        "mysqldump"
+    ):
+        pytest.skip("MariaDB and mysqldump only")
+    identity, site = keys
+    create(runner)
+    with (
+        app.app_context(),
+        opened_archive(archive_of(site), read_identity(identity)) as (
+            manifest,
+            folder,
+        ),
+    ):
+        assert manifest["mysqldump"]["size"] > 0
+        assert "CREATE TABLE `ticket`" in (folder / "database.sql").read_text()
