@@ -437,6 +437,13 @@ def configured_security(config) -> list[str]:
         _("Journal des connexions et des actions, scellé contre toute modification"),
         _("E-mails envoyés uniquement par une connexion chiffrée TLS 1.2 ou plus récente"),
     ]
+    if config.get("BACKUP_TARGETS") and config.get("BACKUP_PUBLIC_KEY"):
+        measures.append(
+            _(
+                "Sauvegarde chiffrée de la base et des fichiers sur un second site, dont la clé "
+                "de lecture n'est pas sur le serveur"
+            )
+        )
     return measures
 
 

@@ -104,6 +104,12 @@ def test_security_measures_follow_the_code(client):
     assert "Double authentification (TOTP) obligatoire pour les administrateurs" in security
 
 
+def test_our_own_encrypted_backups_are_told_only_once_configured(app, client):
+    assert "Sauvegarde chiffrée de la base" not in privacy(client)
+    app.config.update(BACKUP_TARGETS=["/srv/second-site"], BACKUP_PUBLIC_KEY="age1example")
+    assert "Sauvegarde chiffrée de la base" in section(privacy(client), "securite", "droits")
+
+
 def test_mail_is_never_sent_below_tls_1_2(app):
     from services.mail_delivery import SmtpBackend
 
