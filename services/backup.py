@@ -128,7 +128,7 @@ def _from_json(column: sa.Column, value):
 
 
 def tables() -> list[sa.Table]:
-    """Every table of the model, parents first, and Alembic's revision table."""
+    """Every table of the model, parents first (the revision is read apart: ``_revision``)."""
     return list(Base.metadata.sorted_tables)
 
 

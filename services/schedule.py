@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
-from flask import current_app
-
 from models import db, utcnow
 from models.scheduled_run import ScheduledRun
 
@@ -61,8 +59,7 @@ def scheduled(command: str):
         @functools.wraps(function)
         def run(*args, **kwargs):
             result = function(*args, **kwargs)
-            if current_app:
-                record_run(command)
+            record_run(command)
             return result
 
         return run

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -136,6 +136,12 @@ class CleanForm(AppForm):
 
 class EmptyForm(AppForm):
     """A one-button POST (disable, resend, delete...): its CSRF token only."""
+
+
+def require_one_button_form() -> None:
+    """Stop a one-button POST whose form did not come from our page (400)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
 
 
 class PlausibleDate:

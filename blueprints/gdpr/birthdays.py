@@ -3,7 +3,7 @@ page. Sending them is :mod:`services.birthdays`."""
 
 from __future__ import annotations
 
-from flask import abort, flash, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,20 +11,15 @@ from blueprints.gdpr import bp
 from models import db, utcnow
 from services.activity import log_activity
 from web.access import client_required
-from web.forms import EmptyForm
+from web.forms import require_one_button_form
 from web.htmx import htmx_redirect
-
-
-def _checked_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 @bp.post("/account/privacy/birthday-wishes/stop")
 @client_required
 def stop_birthday_wishes():
     """The client objects to birthday wishes: none is sent any more."""
-    _checked_form()
+    require_one_button_form()
     client = current_user.client
     if client.birthday_objected_at is None:
         client.birthday_objected_at = utcnow()
@@ -38,7 +33,7 @@ def stop_birthday_wishes():
 @client_required
 def resume_birthday_wishes():
     """The client withdraws their objection: birthday wishes again."""
-    _checked_form()
+    require_one_button_form()
     client = current_user.client
     if client.birthday_objected_at is not None:
         client.birthday_objected_at = None

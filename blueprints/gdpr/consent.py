@@ -27,22 +27,17 @@ from services.consent import (
 from services.tokens import TokenExpired, TokenInvalid
 from web.access import client_required
 from web.extensions import csrf
-from web.forms import EmptyForm
+from web.forms import EmptyForm, require_one_button_form
 from web.htmx import htmx_redirect
 
 PRIVACY_ANCHOR = "#lettre"
-
-
-def _checked_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 @bp.post("/account/privacy/newsletter/subscribe")
 @client_required
 def subscribe_newsletter():
     """Ask for the newsletter: a mail with the confirmation link (double opt-in)."""
-    _checked_form()
+    require_one_button_form()
     client = current_user.client
     if client.newsletter_consent:
         flash(_("Vous êtes déjà inscrit à la lettre d'information."), "info")
@@ -62,7 +57,7 @@ def subscribe_newsletter():
 @client_required
 def unsubscribe_newsletter_account():
     """Withdraw the newsletter consent in one click."""
-    _checked_form()
+    require_one_button_form()
     if withdraw_newsletter_consent(current_user.client, "account"):
         db.session.commit()
     flash(_("Vous ne recevrez plus la lettre d'information."), "success")

@@ -28,7 +28,7 @@ from services.processing_register import (
 )
 from services.spreadsheet import BOM, csv_line
 from web.access import admin_required
-from web.forms import render_form
+from web.forms import render_form, require_one_button_form
 from web.htmx import htmx_redirect
 
 
@@ -153,6 +153,7 @@ def edit_purpose(purpose_id: int):
 @admin_required
 def delete_purpose(purpose_id: int):
     """Remove a purpose (confirmed in the page); a processing keeps at least one."""
+    require_one_button_form()
     purpose = _stored_purpose_or_404(purpose_id)
     if len(purpose.processing.purposes) <= 1:
         flash(_("Un traitement a au moins une finalité : modifiez celle-ci plutôt."), "error")

@@ -5,7 +5,7 @@ The rule (what stops, what goes on) is :mod:`services.restriction`.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, url_for
+from flask import flash, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from models import db
 from models.client import Client
 from services.restriction import lift_restriction, restrict_processing
 from web.access import admin_required, log_admin_view
-from web.forms import EmptyForm, render_form
+from web.forms import render_form, require_one_button_form
 from web.htmx import htmx_redirect
 
 
@@ -42,8 +42,7 @@ def restrict_client(client_id: int):
 def lift_client_restriction(client_id: int):
     """Lift a restriction; the client is told."""
     client = db.get_or_404(Client, client_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_one_button_form()
     if client.restricted_at is not None:
         lift_restriction(client, current_user)
         db.session.commit()

@@ -5,7 +5,7 @@ privacy page. The clock itself is :mod:`services.retention`."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +21,7 @@ from services.purge import active_hold
 from services.retention import LAST_ACTIVITY, RetentionClock, clocks_running_out, retention_clock
 from web import dashboard
 from web.access import admin_required, log_admin_view
-from web.forms import EmptyForm, render_form
+from web.forms import EmptyForm, render_form, require_one_button_form
 from web.htmx import htmx_redirect
 
 # What started a clock, as the pages say it.
@@ -124,8 +124,7 @@ def place_legal_hold(client_id: int):
 def lift_legal_hold(client_id: int):
     """End a legal hold: the client's data follow their retention period again."""
     db.get_or_404(Client, client_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_one_button_form()
     hold = active_hold(client_id)
     if hold is not None:
         hold.lifted_at = utcnow()

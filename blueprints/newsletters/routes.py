@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,13 +23,8 @@ from services.newsletters import (
 )
 from services.sanitize import sanitize_html
 from web.access import admin_required
-from web.forms import EmptyForm, record_id, render_form
+from web.forms import record_id, render_form, require_one_button_form
 from web.htmx import htmx_redirect, render_page_or_fragment
-
-
-def _checked_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 def _save(form: NewsletterForm, newsletter: Newsletter) -> None:
@@ -133,7 +128,7 @@ def edit_newsletter(newsletter_id: int):
 @admin_required
 def test_newsletter(newsletter_id: int):
     """Mail the newsletter to the admin who asks."""
-    _checked_form()
+    require_one_button_form()
     newsletter = db.get_or_404(Newsletter, newsletter_id)
     send_test(newsletter, current_user)
     db.session.commit()
@@ -145,7 +140,7 @@ def test_newsletter(newsletter_id: int):
 @admin_required
 def send_newsletter(newsletter_id: int):
     """Send a tested draft to the consenting clients: the first batch now, the rest by cron."""
-    _checked_form()
+    require_one_button_form()
     newsletter = db.get_or_404(Newsletter, newsletter_id, with_for_update=True)
     problem = sending_problem(newsletter)
     if problem:
@@ -163,7 +158,7 @@ def send_newsletter(newsletter_id: int):
 @admin_required
 def delete_newsletter(newsletter_id: int):
     """Delete a draft (confirmed in the page); a sent newsletter stays as the proof of it."""
-    _checked_form()
+    require_one_button_form()
     newsletter = db.get_or_404(Newsletter, newsletter_id)
     if newsletter.status != STATUS_DRAFT:
         flash(_("Une lettre envoyée est gardée : elle ne se supprime pas."), "error")

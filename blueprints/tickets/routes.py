@@ -81,7 +81,7 @@ from services.dates import format_when
 from services.erasure import send_erasure_confirmation
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
-from web.forms import EmptyForm, record_id, render_form
+from web.forms import record_id, render_form, require_one_button_form
 from web.htmx import htmx_redirect, is_fragment_request, render_page_or_fragment
 
 SECTION = "tickets"
@@ -501,8 +501,7 @@ def reopen_ticket(ticket_id: int):
 
 def _client_status(ticket_id: int, new_status: str, done: str):
     ticket = Side(by_admin=False).ticket_or_404(ticket_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_one_button_form()
     problem = status_problem(ticket, new_status, by_staff=False)
     if problem:
         flash(problem, "error")

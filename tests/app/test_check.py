@@ -106,12 +106,12 @@ def test_a_failed_command_run_is_not_recorded_as_a_success(app, runner):
 
         send_mail("x@example.fr", "test", "Essai")
         db.session.commit()
-    runner.invoke(args=["mail", "send"])
+    assert runner.invoke(args=["mail", "send"]).exit_code == 1
     app.config.update(MAIL_BACKEND="file")
     result = runner.invoke(args=["gdpr", "purge"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         recorded = {run.command for run in db.session.query(ScheduledRun)}
-    assert "gdpr purge" in recorded
+    assert "gdpr purge" in recorded and "mail send" not in recorded
     with pytest.raises(ValueError):
         scheduled("not a cron command")
