@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install instance translations translations-extract bench clean lock audit
+.PHONY: axe run test lint format install instance translations translations-extract bench clean lock audit
 
 # The dependencies are (re)installed when pyproject.toml differs from the copy kept in the venv:
 # by content, not by date, so a fresh checkout or a linked venv does not reinstall for nothing.
@@ -50,7 +50,13 @@ run: install instance
 # PYTEST_ARGS: more pytest options, e.g. make test PYTEST_ARGS="-x tests/public/test_public.py".
 # PYTEST_WORKERS: processes running the tests (pytest-xdist): auto, one per core; 0, none.
 # pytest's exit code 5 (no test collected) is a failure too, with its reason said.
-test: install
+# axe-core, for the accessibility checks of the browser tests (npm package, not versioned here).
+AXE := node_modules/axe-core/axe.min.js
+axe:
+	@test -f $(AXE) || ! command -v npm >/dev/null || \
+	  npm install -s --prefix . --no-save --no-package-lock --no-audit --no-fund axe-core@~4.14
+
+test: install axe
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test : aucun test collecté (code 5 de pytest)."; fi; \
 	exit $$status

@@ -37,11 +37,46 @@
     if (button) window.print();
   });
 
-  // After an htmx swap, move focus to the first field in error so keyboard users land on it.
-  // An outerHTML swap detaches the old target: look in the document then.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // In-place editors (WCAG 2.4.3). An outerHTML swap removes the element that held focus and
+  // the browser drops it to <body>, so the next Tab would start over from the top of the page.
+  // Before the swap, note which widget is replaced and whether the keyboard was in it.
+  var replaced = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    replaced = {
+      id: target.id,
+      editor: target.hasAttribute("data-editor"),
+      focused: !active || active === document.body || target.contains(active),
+    };
+  });
+
+  function focusOn(element) {
+    if (!element) return;
+    if (!element.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+  }
+
+  // After a swap: the first field in error; else the first field of an editor that opened; else,
+  // when an editor closed (Escape, "Annuler", saved), its "Modifier" link or its heading.
+  // Settled, not only swapped: htmx has then wired the new content, so Enter on the link works.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var before = replaced;
+    replaced = null;
+    // An outerHTML swap detaches the old target: look for its successor by id.
     var root = event.detail.target.isConnected ? event.detail.target : document;
+    if (before && before.id && !event.detail.target.isConnected) {
+      root = document.getElementById(before.id) || document;
+    }
     var invalid = root.querySelector && root.querySelector("[aria-invalid=true]");
-    if (invalid) invalid.focus();
+    if (invalid) { invalid.focus(); return; }
+    if (!before || !before.focused || root === document) return;
+    if (root.hasAttribute("data-editor")) {
+      focusOn(root.querySelector("input:not([type=hidden]), select, textarea, button"));
+    } else if (before.editor) {
+      focusOn(root.querySelector("[data-edit]") || root.querySelector("h1, h2, h3"));
+    }
   });
 })();
