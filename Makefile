@@ -61,9 +61,11 @@ test: install axe
 	if [ $$status -eq 5 ]; then echo "make test : aucun test collecté (code 5 de pytest)."; fi; \
 	exit $$status
 
+# bandit: medium and high findings of the application's code (each accepted one says why).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r app.py settings.py blueprints models services web commands -ll
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -252,7 +252,7 @@ def ask_siteverify(token: str) -> dict:
         }
     ).encode()
     verify_request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310
-    with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+    with urllib.request.urlopen(  # noqa: S310 - scheme checked above  # nosec B310
         verify_request, timeout=config["RECAPTCHA_TIMEOUT_S"]
     ) as response:
         body = response.read(MAX_VERIFY_REPLY_BYTES + 1)

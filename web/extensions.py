@@ -9,7 +9,7 @@ from flask_wtf import CSRFProtect
 
 def client_ip() -> str:
     """The visitor's address; X-Forwarded-For counts only through the configured ProxyFix."""
-    return request.remote_addr or "0.0.0.0"  # noqa: S104 - a key for counting, not a bind
+    return request.remote_addr or "0.0.0.0"  # noqa: S104 - a key for counting, not a bind  # nosec B104
 
 
 login_manager = LoginManager()
