@@ -27,12 +27,15 @@ from web.extensions import babel, csrf, login_manager, migrate
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL and foreign keys on every SQLite connection.
+
+    The busy timeout is the driver's ``timeout`` (settings.engine_options, from
+    SQLITE_BUSY_TIMEOUT_MS): a PRAGMA here would override the setting.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
 

@@ -26,6 +26,11 @@ CHUNK_BYTES = 64 * 1024
 _STORED_NAME = re.compile(r"[0-9a-f]{64}")
 
 
+class FileStoreUnavailable(Exception):
+    """The store could not be written (folder missing or read-only, disk full): not the sender's
+    fault; the request is refused as a whole, and nothing of it is kept."""
+
+
 class StoredFile(NamedTuple):
     """What :func:`save` wrote: the name to keep, the SHA-256 of the content, its size."""
 
@@ -54,26 +59,41 @@ def save(data: bytes | BinaryIO) -> StoredFile:
     """
     name = secrets.token_hex(32)
     target = path(name)
-    folder = private_directory(target.parent)
-    private_directory(folder.parent)
+    with _writing():
+        folder = private_directory(target.parent)
+        private_directory(folder.parent)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".part-")
     digest = hashlib.sha256()
     size = 0
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".part-")
     try:
         with os.fdopen(descriptor, "wb") as out:
             os.fchmod(out.fileno(), PRIVATE_FILE_MODE)
-            for chunk in _chunks(data):
+            for chunk in _chunks(data):  # a failure to read the upload is not the store's
                 digest.update(chunk)
-                out.write(chunk)
+                with _writing():
+                    out.write(chunk)
                 size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
+            with _writing():
+                out.flush()
+                os.fsync(out.fileno())
+        with _writing():
+            os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
     return StoredFile(name, digest.hexdigest(), size)
+
+
+@contextlib.contextmanager
+def _writing():
+    """An operating-system error while writing the store means the store is unusable."""
+    try:
+        yield
+    except FileStoreUnavailable:
+        raise
+    except OSError as error:
+        raise FileStoreUnavailable(f"{type(error).__name__}: {error.strerror}") from error
 
 
 def _chunks(data: bytes | BinaryIO):

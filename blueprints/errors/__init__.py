@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, make_response, render_template
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
+from services.file_store import FileStoreUnavailable
 from services.uploads import format_size
 from web.htmx import is_fragment_request
 from web.limits import retry_after_seconds
@@ -27,6 +38,7 @@ TITLES = {
     422: _l("Données invalides"),
     429: _l("Trop de tentatives"),
     500: _l("Erreur interne"),
+    503: _l("Service momentanément indisponible"),
 }
 EXPLANATIONS = {
     400: _l("La demande n'a pas pu être comprise. Rechargez la page et réessayez."),
@@ -93,12 +105,96 @@ def too_large_message() -> str:
     )
 
 
+# Raised when the database does not answer (down, restarting, unreachable, locked past the busy
+# timeout): a passing outage, not a bug. The pool's pre-ping replaces dead connections, so the
+# app recovers by itself once the database is back.
+DATABASE_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+RETRY_AFTER_S = 30
+_SAVED = "_database_saved"  # g key: "unknown" while a commit runs, "yes" once one succeeded
+
+
+def _commit_starts(session) -> None:
+    if has_request_context() and g.get(_SAVED) != "yes":
+        setattr(g, _SAVED, "unknown")
+
+
+def _commit_ends(session) -> None:
+    if has_request_context():
+        setattr(g, _SAVED, "yes")
+
+
+_COMMIT_LISTENERS = (("before_commit", _commit_starts), ("after_commit", _commit_ends))
+
+
+@bp.record_once
+def _listen_for_commits(state) -> None:
+    """Know whether a request saved something before the database went away.
+
+    A connection cut during COMMIT leaves the outcome unknown (the server may have committed
+    before the answer was lost): the outage page then says so instead of "nothing saved".
+    """
+    for name, listener in _COMMIT_LISTENERS:
+        if not sa.event.contains(Session, name, listener):
+            sa.event.listen(Session, name, listener)
+
+
+def database_unavailable(error):
+    """The French 503 page (or fragment) of a database outage; nothing of the request is kept."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+    reason = getattr(error, "orig", None) or error
+    # The driver's message (never the statement nor its parameters): what operations need.
+    current_app.logger.warning(
+        "Base de données injoignable : %s %.200s", type(reason).__name__, reason
+    )
+    # Rendered without the context processors: they read the signed-in account from the
+    # database that does not answer.
+    fragment = is_fragment_request()
+    template = current_app.jinja_env.get_template(
+        "errors/_unavailable.html" if fragment else "errors/unavailable.html"
+    )
+    saved = g.get(_SAVED, "no")
+    page = template.render(config=current_app.config, request=request, saved=saved)
+    response = make_response(page, 503)
+    if fragment:
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+for _error in DATABASE_UNAVAILABLE:
+    bp.app_errorhandler(_error)(database_unavailable)
+
+
+@bp.app_errorhandler(FileStoreUnavailable)
+def file_store_unavailable(error):
+    """The file store cannot be written: say so, keep nothing of the request, alert the team."""
+    db.session.rollback()
+    current_app.logger.error("Stockage des fichiers impossible : %s", error)
+    response = error_response(
+        503,
+        _l(
+            "Vos fichiers n'ont pas pu être enregistrés pour l'instant, et rien de cet envoi n'a "
+            "été conservé. L'équipe technique est prévenue : réessayez plus tard, ou envoyez "
+            "votre message sans pièce jointe."
+        ),
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 @bp.app_errorhandler(Exception)
 def server_error(error):
     """An unexpected failure: roll back, log with an id, show the id and no trace."""
+    original = getattr(error, "original_exception", None) or error
+    if isinstance(original, DATABASE_UNAVAILABLE):
+        return database_unavailable(original)
     db.session.rollback()
     error_id = uuid.uuid4().hex[:12]
-    original = getattr(error, "original_exception", None) or error
     if not isinstance(original, InternalServerError):
         current_app.logger.error(
             "Erreur %s", error_id, exc_info=(type(original), original, original.__traceback__)
