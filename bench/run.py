@@ -98,15 +98,17 @@ def get(port: int, url: str, headers: dict, timeout: float = 5) -> int:
 class Server:
     """A WSGI app served by gunicorn on a free port of 127.0.0.1, for a ``with`` block."""
 
-    def __init__(self, target: str, env: dict, workdir: Path, ready_url: str):
+    def __init__(self, target: str, env: dict, workdir: Path, ready_url: str, workers: int = 2):
         self.target, self.env, self.workdir, self.ready_url = target, env, workdir, ready_url
+        self.workers = workers
         self.port = free_port()
         self.log = workdir / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
         cmd = [
-            *(sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync"),
+            *(sys.executable, "-m", "gunicorn", "--workers", str(self.workers)),
+            *("--worker-class", "sync"),
             *("--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT)),
             *("--timeout", "30", "--graceful-timeout", "3", "--log-level", "warning"),
             *("--error-logfile", str(self.log), self.target),
@@ -258,8 +260,9 @@ def prepare_data(app) -> dict:
         return fill_volume()
 
 
-def session_cookie(app, role: str) -> str | None:
-    """A session cookie of the first demo user of ``role``, made by the app's own login code.
+def session_cookie(app, role: str, email: str | None = None) -> str | None:
+    """A session cookie of ``email`` (by default the first demo user of ``role``), made by the
+    app's own login code.
 
     The session is opened by ``open_session`` in a request from wrk's address and user agent,
     then signed with the app's session serializer, as the login page would have done.
@@ -273,7 +276,7 @@ def session_cookie(app, role: str) -> str | None:
     from models.user import User
     from web.sessions import open_session
 
-    email = DEMO_ADMIN if role == "admin" else DEMO_CLIENTS[0]["email"]
+    email = email or (DEMO_ADMIN if role == "admin" else DEMO_CLIENTS[0]["email"])
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     with app.test_request_context("/", environ_base=environ, headers=PROXY_HEADERS):
         user = db.session.scalar(sa.select(User).where(User.email_canonical == email))
@@ -442,13 +445,26 @@ def bench_backend(bench: Bench, backend: str, database_url: str, workdir: Path) 
     return results
 
 
-def mariadb_reachable(database_url: str) -> str | None:
-    """None when the database answers, otherwise why not."""
+def prepare_mariadb(database_url: str) -> str | None:
+    """Create the benchmark's database when missing and empty it; None, or why it cannot be."""
+    server = sa.make_url(database_url)
     try:
-        engine = sa.create_engine(database_url, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        without_database = sa.engine.URL.create(
+            server.drivername,
+            server.username,
+            server.password,
+            server.host,
+            server.port,
+            query=server.query,
+        )
+        engine = sa.create_engine(without_database, connect_args={"connect_timeout": 3})
+        with engine.begin() as connection:
+            name = server.database.replace("`", "")
+            connection.execute(
+                sa.text(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+            )
         engine.dispose()
+        drop_every_table(database_url)
     except Exception as error:  # any failure means: skip this backend, say why
         return str(error).splitlines()[0]
     return None
@@ -522,12 +538,11 @@ def main(argv=None) -> int:
                         results += bench_backend(bench, "SQLite", url, workdir)
                     elif backend == "mariadb":
                         url = options.mariadb_url
-                        problem = mariadb_reachable(url)
+                        problem = prepare_mariadb(url)
                         if problem:
                             skipped.append(f"MariaDB ignorée : {problem}")
                             print(skipped[-1])
                             continue
-                        drop_every_table(url)
                         try:
                             results += bench_backend(bench, "MariaDB", url, workdir)
                         finally:
