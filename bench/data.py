@@ -21,12 +21,17 @@ from models.ticket import PRIORITIES, STATUSES, SUBJECTS, Ticket, TicketMessage
 from models.user import ROLE_CLIENT, User
 from services.passwords import hash_password
 
+# The two data sets of ``make bench`` (at ``--scale 1``): a few years of a small company, and
+# ten times its tickets and activity log. Every count is multiplied by the scale.
+SMALL = {"clients": 2_000, "tickets": 100_000, "invoices": 20_000, "activity": 1_000_000}
+LARGE = {**SMALL, "tickets": 1_000_000, "activity": 10_000_000}
 EXTRA_CLIENTS = 400
 ACTIVITY_ROWS = 30_000
 OUTBOX_ROWS = 3_000
 TICKET_ROWS = 20_000
 FIRST_CLIENT_TICKETS = 300  # the logged-in client's list pages on, and stays flat
 BATCH = 2_000
+COMMIT_EVERY = 100_000  # rows: a transaction of millions of rows swells MariaDB's undo log
 BENCH_DOMAIN = "bench.demo.empcomputer.fr"
 
 VOLUME_STEPS: list = []
@@ -35,9 +40,19 @@ _ACTIONS = ["auth.login", "auth.logout", "auth.login", "account.profile", "mail.
 _AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
 
 
-def _insert(model, rows: list[dict]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model), rows[start : start + BATCH])
+def _insert(model, rows) -> None:
+    """Insert ``rows`` (a list or any iterable of dicts) in batches, committing now and then."""
+    batch, done = [], 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            db.session.execute(sa.insert(model), batch)
+            done += len(batch)
+            batch = []
+            if done % COMMIT_EVERY == 0:
+                db.session.commit()
+    if batch:
+        db.session.execute(sa.insert(model), batch)
 
 
 def add_clients(count: int, rng: random.Random) -> None:
@@ -91,7 +106,7 @@ def add_activity(clients: list[tuple[int, int]], count: int, rng: random.Random)
     now = utcnow()
     _insert(
         ActivityLog,
-        [
+        (
             {
                 "created_at": now - timedelta(minutes=rng.randrange(1, 525_600)),
                 "actor_id": (user_id := rng.choice(clients)[1]),
@@ -105,7 +120,7 @@ def add_activity(clients: list[tuple[int, int]], count: int, rng: random.Random)
                 "detail": None,
             }
             for _ in range(count)
-        ],
+        ),
     )
 
 
@@ -130,82 +145,167 @@ def add_outbox(count: int, rng: random.Random) -> None:
     )
 
 
-def add_tickets(clients: list[tuple[int, int]], count: int, rng: random.Random) -> None:
-    """``count`` tickets over the last two years, each with a client message and an answer."""
+def add_tickets(
+    clients: list[tuple[int, int]], count: int, rng: random.Random, first: int = 0
+) -> None:
+    """``count`` tickets over the last two years, each with a client message and an answer.
+
+    ``first``: how many bench tickets exist already (a second call grows the data set); the
+    first call gives the logged-in client its ``FIRST_CLIENT_TICKETS``.
+    """
     now = utcnow()
-    owners = [clients[0]] * FIRST_CLIENT_TICKETS + [
-        rng.choice(clients) for _ in range(count - FIRST_CLIENT_TICKETS)
-    ]
+    chunk = 20_000
+    for start in range(first, first + count, chunk):
+        stop = min(start + chunk, first + count)
+        after = db.session.scalar(sa.select(sa.func.max(Ticket.id))) or 0
+        rows = []
+        for n in range(start, stop):
+            client_id, user_id = clients[0] if n < FIRST_CLIENT_TICKETS else rng.choice(clients)
+            opened = now - timedelta(minutes=rng.randrange(60, 1_051_200))
+            answered = opened + timedelta(minutes=rng.randrange(5, 600))
+            rows.append(
+                {
+                    "client_id": client_id,
+                    "subject": rng.choice(list(SUBJECTS)),
+                    "title": f"Demande {n} : l'imprimante ne répond plus",
+                    "priority": rng.choice(list(PRIORITIES)),
+                    "status": rng.choice(list(STATUSES)),
+                    "created_by_id": user_id,
+                    "idempotency_key": f"bench-{n}",
+                    "created_at": opened,
+                    "updated_at": answered,
+                    "last_message_at": answered,
+                    "last_client_message_at": opened,
+                    "last_staff_message_at": answered,
+                    "client_seen_at": answered if rng.random() > 0.3 else opened,
+                    "staff_seen_at": answered,
+                }
+            )
+        _insert(Ticket, rows)
+        tickets = db.session.execute(
+            sa.select(
+                Ticket.id, Ticket.created_by_id, Ticket.created_at, Ticket.last_message_at
+            ).where(Ticket.id > after)
+        ).all()
+        _insert(
+            TicketMessage,
+            (
+                message
+                for ticket in tickets
+                for message in (
+                    {
+                        "ticket_id": ticket.id,
+                        "kind": "message",
+                        "author_id": ticket.created_by_id,
+                        "from_staff": False,
+                        "body": "<p>Bonjour, depuis ce matin l'imprimante ne répond plus.</p>",
+                        "created_at": ticket.created_at,
+                    },
+                    {
+                        "ticket_id": ticket.id,
+                        "kind": "message",
+                        "author_id": None,
+                        "from_staff": True,
+                        "body": "<p>Bonjour, pouvez-vous la redémarrer puis nous dire ?</p>",
+                        "created_at": ticket.last_message_at,
+                    },
+                )
+            ),
+        )
+        db.session.commit()
+
+
+def add_invoices(clients: list[tuple[int, int]], count: int, rng: random.Random) -> None:
+    """``count`` issued invoices of one line each, spread over the clients and three years."""
+    from models.invoice import Invoice, InvoiceLine
+
+    today = utcnow().date()
+    after = db.session.scalar(sa.select(sa.func.max(Invoice.id))) or 0
     rows = []
-    for n, (client_id, user_id) in enumerate(owners):
-        opened = now - timedelta(minutes=rng.randrange(60, 1_051_200))
-        answered = opened + timedelta(minutes=rng.randrange(5, 600))
+    for n in range(count):
+        client_id = clients[0][0] if n < 40 else rng.choice(clients)[0]
+        issued = today - timedelta(days=rng.randrange(1, 1_000))
+        amount = rng.randrange(3_000, 90_000)
         rows.append(
             {
                 "client_id": client_id,
-                "subject": rng.choice(list(SUBJECTS)),
-                "title": f"Demande {n} : l'imprimante ne répond plus",
-                "priority": rng.choice(list(PRIORITIES)),
-                "status": rng.choice(list(STATUSES)),
-                "created_by_id": user_id,
-                "idempotency_key": f"bench-{n}",
-                "created_at": opened,
-                "updated_at": answered,
-                "last_message_at": answered,
-                "last_client_message_at": opened,
-                "last_staff_message_at": answered,
-                "client_seen_at": answered if rng.random() > 0.3 else opened,
-                "staff_seen_at": answered,
+                "kind": "invoice",
+                "status": "issued",
+                "number": f"B{issued.year}-{n:06d}",
+                "issued_on": issued,
+                "due_on": issued + timedelta(days=30),
+                "issued_at": utcnow(),
+                "buyer_name": f"Client {client_id}",
+                "buyer_address": "12 avenue de la Plage\n83400 Hyères",
+                "total_excl_tax_cents": amount,
+                "total_tax_cents": amount // 5,
+                "total_incl_tax_cents": amount + amount // 5,
+                "paid_cents": amount + amount // 5 if rng.random() > 0.1 else 0,
+                "credited_cents": 0,
             }
         )
-    _insert(Ticket, rows)
-    tickets = db.session.execute(
-        sa.select(Ticket.id, Ticket.created_by_id, Ticket.created_at, Ticket.last_message_at)
-    ).all()
+    _insert(Invoice, rows)
+    ids = db.session.scalars(sa.select(Invoice.id).where(Invoice.id > after)).all()
     _insert(
-        TicketMessage,
-        [
-            message
-            for ticket in tickets
-            for message in (
-                {
-                    "ticket_id": ticket.id,
-                    "kind": "message",
-                    "author_id": ticket.created_by_id,
-                    "from_staff": False,
-                    "body": "<p>Bonjour, depuis ce matin l'imprimante ne répond plus.</p>",
-                    "created_at": ticket.created_at,
-                },
-                {
-                    "ticket_id": ticket.id,
-                    "kind": "message",
-                    "author_id": None,
-                    "from_staff": True,
-                    "body": "<p>Bonjour, pouvez-vous la redémarrer puis nous dire ?</p>",
-                    "created_at": ticket.last_message_at,
-                },
-            )
-        ],
+        InvoiceLine,
+        (
+            {
+                "invoice_id": invoice_id,
+                "position": 1,
+                "description": "Dépannage à domicile",
+                "quantity_thousandths": 1_000,
+                "unit_price_cents": 6_000,
+                "vat_rate_bp": 2_000,
+                "discount_bp": 0,
+            }
+            for invoice_id in ids
+        ),
     )
+    db.session.commit()
 
 
-VOLUME_STEPS.append(lambda clients, rng: add_tickets(clients, TICKET_ROWS, rng))
-
-
-def fill_volume(seed: int = 2026) -> dict:
-    """Add the volume after the demo data; returns how many rows each table holds."""
-    rng = random.Random(seed)
-    add_clients(EXTRA_CLIENTS, rng)
-    clients = db.session.execute(
+def _clients() -> list[tuple[int, int]]:
+    rows = db.session.execute(
         sa.select(Client.id, Client.user_id).where(Client.user_id.is_not(None)).order_by(Client.id)
     ).all()
-    clients = [tuple(row) for row in clients]
-    add_activity(clients, ACTIVITY_ROWS, rng)
-    add_outbox(OUTBOX_ROWS, rng)
-    for step in VOLUME_STEPS:
-        step(clients=clients, rng=rng)
-    db.session.commit()
+    return [tuple(row) for row in rows]
+
+
+def counts() -> dict:
+    """How many rows each table holds."""
     return {
         table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
         for table in db.metadata.sorted_tables
     }
+
+
+def fill_volume(seed: int = 2026, scale: float = 1.0) -> dict:
+    """Add the small data set (``SMALL`` times ``scale``) after the demo data; the row counts."""
+    rng = random.Random(seed)
+    size = {name: max(1, round(n * scale)) for name, n in SMALL.items()}
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(Client))
+    add_clients(max(0, size["clients"] - existing), rng)
+    clients = _clients()
+    add_activity(clients, size["activity"], rng)
+    db.session.commit()
+    add_outbox(OUTBOX_ROWS, rng)
+    add_tickets(clients, max(size["tickets"], FIRST_CLIENT_TICKETS), rng)
+    add_invoices(clients, size["invoices"], rng)
+    for step in VOLUME_STEPS:
+        step(clients=clients, rng=rng)
+    db.session.commit()
+    return counts()
+
+
+def grow_volume(seed: int = 2027, scale: float = 1.0) -> dict:
+    """Grow the small data set into the large one (``LARGE``): more tickets and log entries."""
+    rng = random.Random(seed)
+    clients = _clients()
+    small = {name: max(1, round(n * scale)) for name, n in SMALL.items()}
+    large = {name: max(1, round(n * scale)) for name, n in LARGE.items()}
+    add_activity(clients, large["activity"] - small["activity"], rng)
+    db.session.commit()
+    first = max(small["tickets"], FIRST_CLIENT_TICKETS)
+    add_tickets(clients, large["tickets"] - small["tickets"], rng, first=first)
+    db.session.commit()
+    return counts()

@@ -48,7 +48,7 @@ def main(argv=None) -> int:
             cookie = run.session_cookie(app, page.role)
             if cookie:
                 headers["Cookie"] = cookie
-            headers = run.settle_cookie(app, page, headers)
+            headers = run.page_request(app, page, headers, {"client": 1}, 443).headers
             client = app.test_client(use_cookies=False)
             client.get(page.url, headers=headers)
             with Profiler(interval=0.0005) as profiler:

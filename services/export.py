@@ -124,24 +124,59 @@ def client_tables(client: Client) -> Iterable[tuple[str, list[str], list[list]]]
             yield table.name, names, rows
 
 
-def _json_bytes(client: Client, tables: list) -> bytes:
-    data = {
-        "export": {"client_id": client.id, "made_at": utcnow().isoformat(timespec="seconds")},
-        "tables": {
-            name: [dict(zip(columns, row, strict=True)) for row in rows]
-            for name, columns, rows in tables
-        },
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+class _GeneratedFile(io.RawIOBase):
+    """A read-only file whose content comes from a generator of bytes, made as it is read.
+
+    The JSON and CSV files of an export are written into the archive piece by piece, never
+    whole in memory: for a client of ten thousand tickets they weighed tens of megabytes.
+    """
+
+    def __init__(self, pieces: Iterable[bytes]):
+        self._pieces = iter(pieces)
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
 
 
-def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
+def _json_pieces(client_id: int, tables: list, made_at: datetime) -> Iterable[bytes]:
+    """``donnees.json``: the same document as one ``json.dumps`` of every table, row by row."""
+    export = {"client_id": client_id, "made_at": made_at.isoformat(timespec="seconds")}
+    yield b'{\n  "export": ' + json.dumps(export, ensure_ascii=False).encode() + b",\n"
+    yield b'  "tables": {'
+    for position, (name, columns, rows) in enumerate(tables):
+        yield (b"," if position else b"") + f"\n    {json.dumps(name)}: [".encode()
+        for number, row in enumerate(rows):
+            item = json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str)
+            yield (b"," if number else b"") + b"\n      " + item.encode("utf-8")
+        yield b"\n    ]"
+    yield b"\n  }\n}\n"
+
+
+def _csv_pieces(columns: list[str], rows: list[list]) -> Iterable[bytes]:
+    """One table as CSV (``;``, with a BOM: spreadsheets read UTF-8 then), a few rows at a time."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
+    out.write("\ufeff")
     writer.writerow(columns)
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         writer.writerow(["" if value is None else value for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # a BOM: spreadsheets read UTF-8 then
+        if number % 500 == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 def export_tables(client: Client) -> list[tuple[str, list[str], list[list]]]:
@@ -153,24 +188,26 @@ def export_documents(client: Client, tables: list, summary_html: str) -> list[Do
     """The files of the export archive of ``client``: its data (``tables``, from
     :func:`export_tables`), the readable summary the caller rendered, then their documents.
 
-    The JSON is made here, while the client is loaded (a streamed response outlives the
-    session); the CSV files and the documents are read as the archive is written.
+    The JSON and CSV files are written from ``tables`` as the archive is streamed, and the
+    documents read then.
     """
     made = utcnow()
-    data = _json_bytes(client, tables)
     summary = summary_html.encode("utf-8")
+    client_id = client.id  # read now: the streamed response outlives the session
     files = [
-        Document("donnees.json", lambda: io.BytesIO(data), made),
+        Document(
+            "donnees.json", lambda: _GeneratedFile(_json_pieces(client_id, tables, made)), made
+        ),
         Document("resume.html", lambda: io.BytesIO(summary), made),
     ]
     files += [
         Document(
             f"tables/{name}.csv",
-            lambda columns=columns, rows=rows: io.BytesIO(_csv_bytes(columns, rows)),
+            lambda columns=columns, rows=rows: _GeneratedFile(_csv_pieces(columns, rows)),
             made,
         )
         for name, columns, rows in tables
     ]
-    for document in client_documents(client.id):
+    for document in client_documents(client_id):
         files.append(Document(f"documents/{document.name}", document.open, document.made_at))
     return files

@@ -40,12 +40,13 @@
   // In-place editors (WCAG 2.4.3). An outerHTML swap removes the element that held focus and
   // the browser drops it to <body>, so the next Tab would start over from the top of the page.
   // Before the swap, note which widget is replaced and whether the keyboard was in it.
-  var replaced = null;
+  // Kept by id: another widget of the page may swap in between (the profile's history).
+  var replaced = {};
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
-    replaced = {
-      id: target.id,
+    if (!target.id) return;
+    replaced[target.id] = {
       editor: target.hasAttribute("data-editor"),
       focused: !active || active === document.body || target.contains(active),
     };
@@ -63,16 +64,20 @@
   // when an editor closed (Escape, "Annuler", saved), its "Modifier" link or its heading.
   // Settled, not only swapped: htmx has then wired the new content, so Enter on the link works.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var before = replaced;
-    replaced = null;
+    var id = event.detail.target.id;
+    var before = id ? replaced[id] : null;
+    if (id) delete replaced[id];
     // An outerHTML swap detaches the old target: look for its successor by id.
     var root = event.detail.target.isConnected ? event.detail.target : document;
-    if (before && before.id && !event.detail.target.isConnected) {
-      root = document.getElementById(before.id) || document;
+    if (id && !event.detail.target.isConnected) {
+      root = document.getElementById(id) || document;
     }
     var invalid = root.querySelector && root.querySelector("[aria-invalid=true]");
     if (invalid) { invalid.focus(); return; }
     if (!before || !before.focused || root === document) return;
+    // Only where the swap lost the focus: a person already typing in a field keeps their place.
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
     if (root.hasAttribute("data-editor")) {
       focusOn(root.querySelector("input:not([type=hidden]), select, textarea, button"));
     } else if (before.editor) {
