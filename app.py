@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from werkzeug import routing
 
@@ -39,6 +40,31 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def ping_when_idle(engine, idle_s: float) -> None:
+    """Ping a pooled MariaDB connection before reuse when it sat unused for ``idle_s`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one round trip more per request on
+    a busy server. A connection used a moment ago is alive; one idle for a while may have been
+    closed by a server restart or ``wait_timeout``, and is replaced before the request uses it.
+    A connection that dies during a request fails that request (the 503 page), and SQLAlchemy
+    then renews the whole pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        last = record.info.get("checked_in_at")
+        if last is None or time.monotonic() - last < idle_s:  # new, or used a moment ago
+            return
+        try:
+            dbapi_connection.ping(False)  # PyMySQL and mysqlclient: no silent reconnection
+        except Exception as error:  # any failure: the pool makes a new connection
+            raise exc.DisconnectionError() from error
+
+
 class IntegerConverter(routing.IntegerConverter):
     """``<int:...>`` in URLs, up to the largest id a database column holds.
 
@@ -64,6 +90,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings.load(app, test_config)
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        with app.app_context():
+            ping_when_idle(db.engine, app.config["MYSQL_PING_IDLE_S"])
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -40,6 +40,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 5000
     MYSQL_POOL_RECYCLE_S = 280
+    # A pooled MariaDB connection unused for longer is pinged before it is reused (app.py):
+    # a busy server pays no ping per request, a quiet one finds out about a restart.
+    MYSQL_PING_IDLE_S = 10
 
     # Sessions and cookies
     SESSION_COOKIE_NAME = "ec_session"
@@ -355,7 +358,8 @@ def engine_options(config) -> dict:
     uri = config["SQLALCHEMY_DATABASE_URI"]
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("mysql"):
-        options.setdefault("pool_pre_ping", True)
+        # Not on every checkout (a round trip per request): see MYSQL_PING_IDLE_S.
+        options.setdefault("pool_pre_ping", False)
         options.setdefault("pool_recycle", config["MYSQL_POOL_RECYCLE_S"])
         options.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
     elif uri.startswith("sqlite"):

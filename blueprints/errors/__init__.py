@@ -106,7 +106,7 @@ def too_large_message() -> str:
 
 
 # Raised when the database does not answer (down, restarting, unreachable, locked past the busy
-# timeout): a passing outage, not a bug. The pool's pre-ping replaces dead connections, so the
+# timeout): a passing outage, not a bug. Dead connections are replaced (app.ping_when_idle), so the
 # app recovers by itself once the database is back.
 DATABASE_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 RETRY_AFTER_S = 30
@@ -124,6 +124,28 @@ def _commit_ends(session) -> None:
 
 
 _COMMIT_LISTENERS = (("before_commit", _commit_starts), ("after_commit", _commit_ends))
+
+
+def _end_session(exception) -> None:
+    """End the request's database session; a connection lost meanwhile is dropped, not raised.
+
+    Flask-SQLAlchemy ends it too, with a rollback that raises when the database went away
+    during the request: the visitor, who already has the 503 page, would get a broken answer.
+    Registered after Flask-SQLAlchemy, this runs first (teardowns run in reverse order).
+    """
+    try:
+        db.session.remove()
+    except DATABASE_UNAVAILABLE as error:
+        reason = getattr(error, "orig", None) or error
+        current_app.logger.warning(
+            "Fin de session sur une base injoignable : %s %.200s", type(reason).__name__, reason
+        )
+        db.session.registry.clear()  # SQLAlchemy has invalidated the connection
+
+
+@bp.record_once
+def _end_sessions_quietly(state) -> None:
+    state.app.teardown_appcontext(_end_session)
 
 
 @bp.record_once

@@ -100,20 +100,35 @@ def test_form_validator_messages_follow_the_language(client):
     assert "cannot be longer than 254 characters" in english.get_data(as_text=True)
 
 
-def test_mariadb_connections_are_checked_recycled_and_utf8mb4(app):
+def test_mariadb_connections_are_recycled_and_utf8mb4_and_pinged_only_when_idle(app):
     from settings import engine_options
 
     options = engine_options(
         {"SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@h/db", "MYSQL_POOL_RECYCLE_S": 280}
     )
-    assert options["pool_pre_ping"] is True and options["pool_recycle"] == 280
+    assert options["pool_pre_ping"] is False and options["pool_recycle"] == 280
     assert options["connect_args"]["charset"] == "utf8mb4"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
         with app.app_context():
             charset = db.session.execute(sa.text("SELECT @@character_set_connection")).scalar()
             assert charset == "utf8mb4"
-            db.session.execute(sa.text("SELECT 1"))
-            assert db.engine.pool._pre_ping is True
+
+
+@pytest.mark.settings(MYSQL_PING_IDLE_S=0)
+def test_an_idle_mariadb_connection_killed_by_the_server_is_replaced_before_use(app, client):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        pytest.skip("MariaDB only: SQLite has no server to lose")
+    with app.app_context():
+        first = db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+        db.session.remove()  # back to the pool
+        killer = sa.create_engine(db.engine.url)  # not the pool: it would hand out `first`
+        with killer.connect() as other:
+            other.execute(sa.text(f"KILL {int(first)}"))
+        killer.dispose()
+        # The next checkout finds the dead connection (idle for 0 s or more) and replaces it.
+        second = db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+        assert second != first
+    assert client.get("/health").status_code == 200
 
 
 def test_favicon_ico_is_the_icon_fallback(client):
