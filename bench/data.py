@@ -17,7 +17,15 @@ from models import db, utcnow
 from models.activity import ActivityLog
 from models.client import CATEGORIES, Client
 from models.mail import STATUS_SENT, OutboxMail
-from models.ticket import PRIORITIES, STATUSES, SUBJECTS, Ticket, TicketMessage
+from models.ticket import (
+    PRIORITIES,
+    STATUS_CLOSED,
+    STATUS_RESOLVED,
+    STATUSES,
+    SUBJECTS,
+    Ticket,
+    TicketMessage,
+)
 from models.user import ROLE_CLIENT, User
 from services.passwords import hash_password
 
@@ -146,13 +154,21 @@ def add_outbox(count: int, rng: random.Random) -> None:
 
 
 def add_tickets(
-    clients: list[tuple[int, int]], count: int, rng: random.Random, first: int = 0
+    clients: list[tuple[int, int]],
+    count: int,
+    rng: random.Random,
+    first: int = 0,
+    history: bool = False,
 ) -> None:
     """``count`` tickets over the last two years, each with a client message and an answer.
 
-    ``first``: how many bench tickets exist already (a second call grows the data set); the
-    first call gives the logged-in client its ``FIRST_CLIENT_TICKETS``.
+    As in a real help desk, only the tickets of the last month may still be open; the others
+    are resolved or closed. ``first``: how many bench tickets exist already (a second call
+    grows the data set); the first call gives the logged-in client its ``FIRST_CLIENT_TICKETS``.
+    ``history``: the tickets of the years before (2 to 20 years ago), all closed: the large
+    data set is the same company with ten times the history, not ten times the open work.
     """
+    month_ago = utcnow() - timedelta(days=30)
     now = utcnow()
     chunk = 20_000
     for start in range(first, first + count, chunk):
@@ -161,15 +177,20 @@ def add_tickets(
         rows = []
         for n in range(start, stop):
             client_id, user_id = clients[0] if n < FIRST_CLIENT_TICKETS else rng.choice(clients)
-            opened = now - timedelta(minutes=rng.randrange(60, 1_051_200))
+            ago = rng.randrange(1_051_200, 10_512_000) if history else rng.randrange(60, 1_051_200)
+            opened = now - timedelta(minutes=ago)
             answered = opened + timedelta(minutes=rng.randrange(5, 600))
+            if answered < month_ago:
+                status = rng.choice([STATUS_RESOLVED, STATUS_CLOSED, STATUS_CLOSED])
+            else:
+                status = rng.choice(list(STATUSES))
             rows.append(
                 {
                     "client_id": client_id,
                     "subject": rng.choice(list(SUBJECTS)),
                     "title": f"Demande {n} : l'imprimante ne répond plus",
                     "priority": rng.choice(list(PRIORITIES)),
-                    "status": rng.choice(list(STATUSES)),
+                    "status": status,
                     "created_by_id": user_id,
                     "idempotency_key": f"bench-{n}",
                     "created_at": opened,
@@ -306,6 +327,6 @@ def grow_volume(seed: int = 2027, scale: float = 1.0) -> dict:
     add_activity(clients, large["activity"] - small["activity"], rng)
     db.session.commit()
     first = max(small["tickets"], FIRST_CLIENT_TICKETS)
-    add_tickets(clients, large["tickets"] - small["tickets"], rng, first=first)
+    add_tickets(clients, large["tickets"] - small["tickets"], rng, first=first, history=True)
     db.session.commit()
     return counts()

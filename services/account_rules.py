@@ -9,7 +9,6 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 PASSWORD_MIN_LENGTH = 18
 PASSWORD_MAX_LENGTH = 128
@@ -77,6 +76,8 @@ def _is_special(char: str) -> bool:
 def strength_problem(password: str, hints: list[str] | None = None):
     """Why ``password`` is too easy to guess despite the rule (zxcvbn), in French, or None."""
     parts = {password[:STRENGTH_WINDOW], password[-STRENGTH_WINDOW:]}
+    from zxcvbn import zxcvbn  # 12 MB of word lists: loaded by the first password checked
+
     results = [zxcvbn(part, user_inputs=hints or [], max_length=STRENGTH_WINDOW) for part in parts]
     if any(result["score"] >= PASSWORD_MIN_STRENGTH for result in results):
         return None

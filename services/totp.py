@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 import pyotp
-import segno
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -90,6 +89,8 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 def qr_code_svg(uri: str) -> Markup:
     """The QR code of ``uri`` as inline SVG, made on the server (no style attribute: CSP-safe)."""
+    import segno  # only where a second factor is being enrolled
+
     svg = segno.make(uri, error="m").svg_inline(
         scale=4, svgclass="totp-qr", lineclass=None, omitsize=True, title=_("QR code à scanner")
     )

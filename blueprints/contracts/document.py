@@ -12,7 +12,6 @@ from datetime import UTC, date
 
 from flask import current_app
 from flask_babel import force_locale
-from fpdf import FPDF
 
 from blueprints.contracts.rules import refusal_deadline
 from models.client import CATEGORY_INDIVIDUAL
@@ -80,6 +79,8 @@ def render_contract_pdf(contract: Contract, invoice_numbers: dict[int, str]) -> 
     client = contract.client
     with force_locale("fr"):
         rows = terms(contract, invoice_numbers)
+    from fpdf import FPDF  # 33 MB in a worker: loaded by the first sheet made, not at start
+
     pdf = FPDF()
     changed = contract.updated_at or contract.created_at
     pdf.set_creation_date(changed.replace(tzinfo=UTC))

@@ -8,10 +8,9 @@ embedded XML is the CII of the Factur-X BASIC profile, checked against its schem
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 
-import facturx
-from fpdf import FPDF
 from lxml import etree
 
 from blueprints.invoices.rules import (
@@ -78,17 +77,24 @@ def buyer_lines(invoice: Invoice) -> list[str]:
     return [line for line in lines if line]
 
 
-class _InvoicePdf(FPDF):
-    def footer(self):
-        self.set_y(-12)
-        self.set_font(FONT, size=7)
-        self.cell(0, 5, f"Page {self.page_no()}/{{nb}}", align="C")
+@functools.cache
+def _invoice_pdf_class():
+    """fpdf2 and Factur-X weigh 50 MB in a worker: loaded by the first PDF made, not at start."""
+    from fpdf import FPDF
+
+    class InvoicePdf(FPDF):
+        def footer(self):
+            self.set_y(-12)
+            self.set_font(FONT, size=7)
+            self.cell(0, 5, f"Page {self.page_no()}/{{nb}}", align="C")
+
+    return InvoicePdf
 
 
 def render_pdf(invoice: Invoice) -> bytes:
     """The printable PDF of the frozen ``invoice`` (PDF/A-3B, without its XML yet)."""
     seller = invoice.seller or {}
-    pdf = _InvoicePdf(enforce_compliance="PDF/A-3B")
+    pdf = _invoice_pdf_class()(enforce_compliance="PDF/A-3B")
     pdf.set_creation_date((invoice.issued_at or datetime.now(UTC)).replace(tzinfo=UTC))
     pdf.set_title(f"{title_of(invoice)} {invoice.number}")
     pdf.set_author(seller.get("name") or "")
@@ -339,6 +345,8 @@ def cii_xml(invoice: Invoice) -> bytes:
 
 def build_pdf(invoice: Invoice) -> bytes:
     """The Factur-X PDF of ``invoice``: the printable PDF with its XML embedded (checked)."""
+    import facturx  # see _invoice_pdf_class
+
     seller = invoice.seller or {}
     metadata = {
         "author": seller.get("name") or "",
