@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import run  # noqa: E402
 from bench.pages import PAGES  # noqa: E402
 
-
 OWN_CODE = ("blueprints/", "services/", "web/", "models/", "commands/")
 
 
