@@ -360,6 +360,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-admin-search-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+        if url.startswith("mysql"):
+            from bench.run import prepare_mariadb
+
+            problem = prepare_mariadb(url)  # made when missing, emptied
+            if problem:
+                raise SystemExit(f"MariaDB injoignable : {problem}")
         app = create_app(
             {
                 "TESTING": True,
