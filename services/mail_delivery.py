@@ -28,10 +28,12 @@ the message, and blanked in the same UPDATE that records the mail sent or failed
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import smtplib
 import ssl
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -298,6 +300,33 @@ def due_mail_ids(limit: int, ids=None) -> list[int]:
     return found
 
 
+# MariaDB's "deadlock found" and "lock wait timeout": two senders (cron runs that overlap) can
+# lock the outbox's rows in opposite orders. The database rolls one back; it is simply retried.
+RETRIED_ERRORS = {1213, 1205}
+RETRIES = 3
+
+
+def retried_on_deadlock(write):
+    """Run ``write`` (one statement and its commit) again when MariaDB chose it as a deadlock's
+    victim; after a rollback, as the database asks."""
+
+    @functools.wraps(write)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return write(*args, **kwargs)
+            except sa.exc.OperationalError as error:
+                db.session.rollback()
+                code = error.orig.args[0] if error.orig is not None and error.orig.args else None
+                if code not in RETRIED_ERRORS or attempt == RETRIES:
+                    raise
+                time.sleep(0.05 * attempt)
+        return None
+
+    return wrapper
+
+
+@retried_on_deadlock
 def give_up_interrupted(config) -> int:
     """Mark ``failed`` the mails left 'sending' past their lease with no attempt left."""
     result = db.session.execute(
@@ -314,6 +343,7 @@ def give_up_interrupted(config) -> int:
     return result.rowcount
 
 
+@retried_on_deadlock
 def claim(mail_id: int, config) -> int | None:
     """Take ``mail_id`` for this sender; its attempt number, or None if another sender has it.
 
@@ -351,6 +381,7 @@ def _ours(mail_id: int, attempt: int):
     )
 
 
+@retried_on_deadlock
 def record_sent(mail_id: int, attempt: int, message_id: str) -> None:
     """Mark the mail sent, with when and under which Message-ID."""
     db.session.execute(
@@ -368,6 +399,7 @@ def record_sent(mail_id: int, attempt: int, message_id: str) -> None:
     db.session.commit()
 
 
+@retried_on_deadlock
 def record_failure(mail_id: int, attempt: int, error: str, config) -> str:
     """Back to pending with a back-off, or ``failed`` after the last attempt; the new status."""
     final = attempt >= config["MAIL_MAX_ATTEMPTS"]

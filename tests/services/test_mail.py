@@ -423,3 +423,24 @@ def test_mail_send_fails_when_the_server_refuses_tls(app, runner, smtp_server):
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code != 0
     assert "STARTTLS" in result.output
+
+
+def test_a_write_chosen_as_deadlock_victim_is_retried_and_other_errors_are_not(app):
+    """MariaDB rolls back one of two senders locking the outbox in opposite orders (1213)."""
+    from services.mail_delivery import retried_on_deadlock
+
+    calls = []
+
+    @retried_on_deadlock
+    def write(code):
+        calls.append(code)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("UPDATE outbox_mail ...", {}, Exception(code, "x"))
+        return "done"
+
+    with app.app_context():
+        assert write(1213) == "done" and calls == [1213, 1213]
+        calls.clear()
+        with pytest.raises(sa.exc.OperationalError):
+            write(2013)  # a lost connection is not a deadlock: raised at once
+        assert calls == [2013]
