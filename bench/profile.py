@@ -61,6 +61,8 @@ def served_profile(app, env, workdir: Path, request: run.Request, seconds: int, 
     total = 0
     for line in folded.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # py-spy's own remarks
+            continue
         frames = stack.split(";")
         samples = int(count)
         total += samples
