@@ -101,8 +101,9 @@ class VirtualClient:
                 self.connection.close()  # a worker recycled the connection: one new try
                 if attempt == 2:
                     raise
+        name = self.cookie.split("=", 1)[0]
         for value in response.headers.get_all("Set-Cookie") or []:
-            if value.startswith("session=") or value.split("=", 1)[0] in self.cookie:
+            if value.startswith(f"{name}="):
                 self.cookie = value.split(";", 1)[0]
         return response.status, response.headers, text
 

@@ -232,23 +232,23 @@ def environment(settings: dict, instance: Path) -> dict:
     return env
 
 
-def flask(env: dict, *args: str) -> str:
-    """Run ``flask --app bench.wsgi ARGS`` (the app as served) and return its output."""
+def run_to_end(cmd: list[str], env: dict, timeout: float) -> str:
+    """Run ``cmd`` from the project's root (stopped on exit like every child); its output."""
     process = start(
-        [sys.executable, "-m", "flask", "--app", "bench.wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        output, _ = process.communicate(timeout=300)
+        output, _ = process.communicate(timeout=timeout)
     finally:
         stop(process)
     if process.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} a échoué :\n{output}")
+        raise SystemExit(f"{' '.join(cmd[1:])} a échoué :\n{output[-3000:]}")
     return output
+
+
+def flask(env: dict, *args: str) -> str:
+    """Run ``flask --app bench.wsgi ARGS`` (the app as served) and return its output."""
+    return run_to_end([sys.executable, "-m", "flask", "--app", "bench.wsgi", *args], env, 300)
 
 
 def drop_every_table(database_url: str) -> None:
@@ -777,21 +777,8 @@ def documents_figures(settings: dict, workdir: Path) -> dict:
     """ZIP and export of a client with 10,000 tickets and 200 PDFs, in a fresh process."""
     env = environment(settings, workdir / "documents-instance")
     (workdir / "documents-instance").mkdir(exist_ok=True)
-    process = start(
-        [sys.executable, str(ROOT / "bench" / "documents.py"), "--json"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        output, errors = process.communicate(timeout=1200)
-    finally:
-        stop(process)
-    if process.returncode != 0:
-        raise SystemExit(f"bench/documents.py a échoué :\n{errors[-3000:]}")
-    return json.loads(output.strip().splitlines()[-1])
+    output = run_to_end([sys.executable, str(ROOT / "bench" / "documents.py"), "--json"], env, 1200)
+    return json.loads(output.strip().splitlines()[-1])  # its last line: the figures
 
 
 def parse_args(argv=None):

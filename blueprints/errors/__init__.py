@@ -53,6 +53,13 @@ EXPLANATIONS = {
 }
 
 
+def into_messages(response):
+    """An htmx error fragment goes into the page's messages; the form stays as typed."""
+    response.headers["HX-Retarget"] = "#messages"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def error_response(status: int, message=None, error_id: str | None = None):
     """The French error page for ``status``, or its fragment for an htmx request."""
     context = {
@@ -62,9 +69,9 @@ def error_response(status: int, message=None, error_id: str | None = None):
         "error_id": error_id,
     }
     if is_fragment_request():
-        response = make_response(render_template("errors/_error.html", **context), status)
-        response.headers["HX-Retarget"] = "#messages"
-        response.headers["HX-Reswap"] = "innerHTML"
+        response = into_messages(
+            make_response(render_template("errors/_error.html", **context), status)
+        )
     else:
         response = make_response(render_template("errors/error.html", **context), status)
     return response
@@ -181,8 +188,7 @@ def database_unavailable(error):
     page = template.render(config=current_app.config, request=request, saved=saved)
     response = make_response(page, 503)
     if fragment:
-        response.headers["HX-Retarget"] = "#messages"
-        response.headers["HX-Reswap"] = "innerHTML"
+        into_messages(response)
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,14 +12,11 @@ import os
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 
-from tests.fixtures.browser import CHROMIUM_ARGS, _browser_required  # noqa: F401
+from tests.fixtures.browser import browser_required, log_in
 from tests.fixtures.hostile import prepare
-from tests.fixtures.totp import TEST_TOTP_SECRET
 from tests.fixtures.url_map import url_rules
-from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +48,7 @@ def axe_source():
         message = (
             f"navigateur : axe-core introuvable ({AXE}) : npm install --no-save axe-core@~4.14"
         )
-        if _browser_required():
+        if browser_required():
             pytest.fail(message)
         pytest.skip(message)
     return AXE.read_text(encoding="utf-8")
@@ -130,18 +127,6 @@ def sweep(page, paths: list[str], role: str) -> dict:
         if violations:
             found[path] = violations
     return found
-
-
-def log_in(page, email, totp=False):
-    page.goto("/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
-    if totp:
-        page.wait_for_url("**/auth/totp")
-        page.get_by_label("Code").fill(pyotp.TOTP(TEST_TOTP_SECRET).now())
-        page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(lambda url: "/auth/" not in url)
 
 
 def is_admin(rule: str) -> bool:

@@ -6,12 +6,10 @@ non-empty <label>, aria-label or aria-labelledby, and what aria-describedby name
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 
+from tests.fixtures.browser import log_in
 from tests.fixtures.devices import add_device, add_intervention, add_licence, client_id_of
-from tests.fixtures.totp import TEST_TOTP_SECRET
-from tests.fixtures.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -59,18 +57,6 @@ def assert_layout(page, paths):
         if problems:
             found[path] = problems
     assert found == {}
-
-
-def log_in(page, email, totp=False):
-    page.goto("/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
-    if totp:
-        page.wait_for_url("**/auth/totp")
-        page.get_by_label("Code").fill(pyotp.TOTP(TEST_TOTP_SECRET).now())
-        page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(lambda url: "/auth/" not in url)
 
 
 def test_public_pages_fit_a_phone_and_label_their_fields(page):
