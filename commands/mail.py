@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import lazy_gettext as _l
 
 from models import db
+from services.i18n import lazy_gettext as _l
 from services.mail import send_mail
 from services.mail_delivery import MailConfigError, deliver_pending, purge_expired
 from services.schedule import scheduled

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, not_personal, personal, utcnow
+from services.i18n import gettext as _
 
 CATEGORY_INDIVIDUAL = "particulier"
 CATEGORY_PROFESSIONAL = "professionnel"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, encrypted_info, encrypted_type, not_personal, personal, utcnow
+from services.i18n import lazy_gettext as _l
 
 _intervention = personal("intervention", "client_relationship")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, not_personal, personal, utcnow
+from services.i18n import lazy_gettext as _l
 
 STATUS_DRAFT = "draft"
 STATUS_SENDING = "sending"

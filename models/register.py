@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, not_personal, utcnow
+from services.i18n import lazy_gettext as _l
 
 # GDPR art. 6.1: the legal basis of each purpose.
 LEGAL_BASES = {

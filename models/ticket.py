@@ -12,10 +12,10 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Base, PreciseDateTime, not_personal, personal, utcnow
+from services.i18n import lazy_gettext as _l
 
 _exchange = personal("communication", "client_relationship")
 

@@ -8,7 +8,8 @@ from functools import cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
+
+from services.i18n import lazy_gettext as _l
 
 PASSWORD_MIN_LENGTH = 18
 PASSWORD_MAX_LENGTH = 128

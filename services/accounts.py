@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 from services.login_guard import lift_locks
 from services.mail import mail_url, send_mail
 from services.passwords import hash_password, needs_rehash

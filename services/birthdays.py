@@ -12,11 +12,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models import db
 from models.client import Client
 from models.user import User
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 

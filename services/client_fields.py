@@ -11,10 +11,11 @@ import re
 import phonenumbers
 from babel import Locale
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat
 from stdnum.fr import siren, siret
+
+from services.i18n import lazy_gettext as _l
 
 DEFAULT_COUNTRY = "FR"
 _SEPARATORS = re.compile(r"[\s.\-/]")

@@ -15,12 +15,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.client import Client
 from models.consent import GIVEN, KIND_NEWSLETTER, WITHDRAWN, ConsentRecord
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 from services.tokens import make_token, read_token
 

@@ -8,11 +8,11 @@ from, and the renewal run then ends the contract at its term instead of renewing
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from models import db, utcnow
 from models.contract import STATUS_ACTIVE, Contract
 from services.activity import log_activity
+from services.i18n import gettext as _
 
 
 def running_contracts_of(client_id: int) -> list[Contract]:

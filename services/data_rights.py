@@ -6,7 +6,6 @@ import calendar
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from models import db, utcnow
 from models.data_rights import (
@@ -20,6 +19,7 @@ from models.data_rights import (
     STATUS_REFUSED,
     DataRightsRequest,
 )
+from services.i18n import gettext as _
 
 # What an admin may do to a request of each status.
 TRANSITIONS = {

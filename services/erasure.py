@@ -106,7 +106,7 @@ def erasure_blockers(app: Flask, client_id: int) -> list[tuple[str, int]]:
 
 def erasure_problem(request: DataRightsRequest, app: Flask) -> str | None:
     """Why ``request`` cannot be carried out now, or None."""
-    from flask_babel import gettext as _
+    from services.i18n import gettext as _
 
     if request.kind != KIND_ERASURE or not request.is_open:
         return _("Cette demande n'est pas une demande d'effacement en cours.")
@@ -129,7 +129,7 @@ def confirmation_max_age() -> timedelta:
 
 def send_erasure_confirmation(request: DataRightsRequest) -> None:
     """Mail the client the link to confirm their erasure request; the caller commits."""
-    from flask_babel import lazy_gettext as _l
+    from services.i18n import lazy_gettext as _l
 
     user = request.client.user if request.client else None
     if user is None:
@@ -255,7 +255,7 @@ def erase_client(
 
 
 def _erased_subject():
-    from flask_babel import lazy_gettext as _l
+    from services.i18n import lazy_gettext as _l
 
     return _l("Votre Espace Client a été supprimé")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.client import Client
@@ -18,6 +17,7 @@ from models.user import ROLE_CLIENT, User
 from services.account_rules import normalize_email
 from services.accounts import canonical
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 from services.passwords import hash_password
 from services.tokens import TokenInvalid, make_token, read_token

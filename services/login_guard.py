@@ -30,7 +30,6 @@ from hashlib import sha256
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import mysql, sqlite
 
 from models import db, utcnow
@@ -39,6 +38,7 @@ from models.login_failure import LoginFailure
 from models.user import User
 from services.activity import log_activity
 from services.crypto import derived_key
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 IPV6_GROUP_PREFIX = 64

@@ -44,11 +44,11 @@ from flask import (
     template_rendered,
     url_for,
 )
-from flask_babel import force_locale
 
 from models import db
 from models.mail import BODY_MAX, OutboxMail
 from services.crypto import encrypt
+from services.i18n import force_locale
 from services.mail_delivery import MailConfigError, new_message_id
 
 # In development and tests, links in mails written outside a request point here.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.client import Client
@@ -38,6 +37,7 @@ from models.newsletter import (
 from models.user import User
 from services.activity import log_activity
 from services.consent import unsubscribe_token
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 TEMPLATE = "newsletter"

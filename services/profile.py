@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from models import db
 from models.activity import ActivityLog
@@ -23,6 +22,7 @@ from models.user import ROLE_ADMIN
 from services import client_fields
 from services.activity import log_activity
 from services.dates import format_when
+from services.i18n import lazy_gettext as _l
 
 PROFILE_UPDATED = "profile.updated"
 HISTORY_PAGE_SIZE = 10

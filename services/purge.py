@@ -24,8 +24,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from models import db, utcnow
 from models.activity import ActivityLog
@@ -42,6 +40,8 @@ from models.invoice import (
 from models.retention import LegalHold, RetentionNotice
 from services import activity_seal
 from services.erasure import BLOCKING_CHECKS, erase_client, remove_stored_file
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 from services.retention import RetentionClock, clocks_running_out, retention_days
 

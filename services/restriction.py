@@ -11,11 +11,10 @@ Every mail template is classified here: :data:`OPTIONAL_MAILS` stop during a res
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from models import utcnow
 from models.client import Client
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 
 # Mails the client did not ask for and no law requires: not sent while restricted.
 OPTIONAL_MAILS = frozenset({"birthday", "contract_reminder", "licence_reminder", "newsletter"})

@@ -22,8 +22,6 @@ from hashlib import sha256
 import pyotp
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from models import db, utcnow
@@ -31,6 +29,8 @@ from models.recovery_code import RecoveryCode
 from models.user import User
 from services.activity import log_activity
 from services.crypto import HASH_KEYS, configured_keys, decrypt, encrypt
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 STEP_SECONDS = 30

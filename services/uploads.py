@@ -25,9 +25,11 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 import puremagic
-from flask_babel import format_decimal, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal
+
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
+from services.i18n import ngettext
 
 SNIFF_BYTES = 64 * 1024  # what is read of a file to tell its type (text and magic numbers)
 

@@ -28,11 +28,11 @@ from datetime import UTC, datetime
 
 import altcha
 from flask import current_app, g, request, session, url_for
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from models import db, utcnow
 from models.captcha import SpentCaptchaChallenge
+from services.i18n import gettext as _
 from web.security import allow_in_csp
 
 CONSENT_SESSION_KEY = "captcha_consent"

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from flask import abort, render_template, request
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import FileField, PasswordField, SelectMultipleField, StringField, TextAreaField
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import MAX_ID
 from services.account_rules import email_problem
+from services.i18n import lazy_gettext as _l
 from web.htmx import render_page_or_fragment
 
 # C0 and C1 control characters, DEL included. Tab and line breaks are allowed in text areas.

@@ -6,17 +6,14 @@ import weakref
 
 from babel import support
 from flask import current_app, has_request_context, request, session
-from flask_babel import (
-    format_currency,
-    get_locale,
-    get_translations,
-)
+from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from services.dates import format_when
+from services.i18n import catalogue, format_currency
 
 
 def select_locale() -> str:
@@ -98,7 +95,7 @@ def _template_i18n() -> dict:
     process (``Domain.get_translations``); pyproject.toml bounds Flask-Babel to the versions
     checked, and tests/web/test_i18n_internals.py fails if each request gets a new catalogue.
     """
-    translations = get_translations()
+    translations = catalogue()
     callables = _JINJA_CALLABLES.get(translations)
     if callables is None:
         callables = _JINJA_CALLABLES[translations] = _jinja_gettext_of(translations)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from babel.lists import format_list
 from flask import current_app, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from services.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
+
+from services.i18n import lazy_gettext as _l
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from models import db
 from models.client import Client
+from services.i18n import gettext as _
 from services.profile import Section, save_section
 from web.forms import render_form
 from web.htmx import htmx_redirect, is_fragment_request

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.client import Client
 from services import client_fields
 from services.client_fields import FieldError
+from services.i18n import lazy_gettext as _l
 from services.profile import CATEGORY_LABELS, FIELD_LABELS, Section
 from web.forms import CleanForm
 

@@ -6,12 +6,12 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services import activity
+from services.i18n import gettext as _
 
 BASE_CSP = {
     "default-src": ["'self'"],

@@ -12,13 +12,13 @@ import time
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, make_response, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from models import db, utcnow
 from models.user import User
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 from web.extensions import login_manager
 from web.htmx import is_htmx_request
 from web.security import current_path

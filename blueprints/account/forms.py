@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from services.account_rules import PASSWORD_MAX_LENGTH, password_problems
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from web.forms import AppForm
 
 

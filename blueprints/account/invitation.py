@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, render_template, url_for
-from flask_babel import gettext as _
 
 from blueprints.account import bp
 from blueprints.account.forms import SetPasswordForm
 from models import db
+from services.i18n import gettext as _
 from services.invitations import accept_invitation as accept
 from services.invitations import user_from_invitation
 from web.forms import render_form

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, current_app, request, stream_with_context, url_for
-from flask_babel import lazy_gettext as _l
 
 from blueprints.admin import bp
 from blueprints.admin.forms import ActivityFilterForm
@@ -18,6 +17,7 @@ from models.user import User
 from services import accounts
 from services.activity import log_activity
 from services.activity_seal import MAX_SEAL_LAG, seal_lag
+from services.i18n import lazy_gettext as _l
 from services.spreadsheet import BOM, csv_line
 from web.access import admin_required
 from web.htmx import render_page_or_fragment

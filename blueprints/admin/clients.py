@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin import bp
@@ -13,6 +12,7 @@ from models import db
 from models.client import Client
 from models.user import User
 from services.client_search import search_clients
+from services.i18n import gettext as _
 from services.invitations import create_client_on_behalf, send_invitation
 from services.profile import section_or_404, sections_for
 from web.access import admin_required, log_admin_view

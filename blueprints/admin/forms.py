@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -18,6 +16,8 @@ from wtforms.validators import (
 from models import MAX_ID
 from models.client import CATEGORY_INDIVIDUAL
 from services import accounts
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from services.profile import FIELD_LABELS
 from web.forms import AppForm, CleanForm, ValidEmail
 from web.profile_forms import category_choices

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +14,7 @@ from models.client import Client
 from models.user import ROLE_ADMIN, ROLE_CLIENT, User
 from services import accounts, login_guard, totp
 from services.account_rules import normalize_email
+from services.i18n import gettext as _
 from web.access import admin_required
 from web.forms import EmptyForm, record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment

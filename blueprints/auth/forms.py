@@ -1,6 +1,5 @@
 """Forms of the accounts area."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, ValidationError
@@ -8,6 +7,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Leng
 from models.client import CATEGORIES
 from services.account_rules import password_problems
 from services.consent import NEWSLETTER_WORDING
+from services.i18n import lazy_gettext as _l
 from web.forms import AppForm, ValidEmail
 
 CATEGORY_LABELS = {

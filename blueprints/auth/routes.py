@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth import bp
@@ -24,6 +23,8 @@ from models.user import User
 from services import accounts, login_guard
 from services.account_rules import normalize_email, password_problems
 from services.activity import log_activity
+from services.i18n import gettext as _
+from services.i18n import ngettext
 from services.passwords import verify_password
 from services.tokens import TokenExpired, TokenInvalid
 from services.totp import two_factor_summary

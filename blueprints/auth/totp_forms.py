@@ -1,9 +1,9 @@
 """Forms of the second factor (TOTP)."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from services.i18n import lazy_gettext as _l
 from web.forms import AppForm
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth import bp
@@ -24,6 +23,7 @@ from models import db
 from models.user import User
 from services.activity import log_activity
 from services.crypto import decrypt, encrypt
+from services.i18n import gettext as _
 from services.passwords import verify_password
 from services.totp import (
     OK,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, date
 
 from flask import current_app
-from flask_babel import force_locale
 
 from blueprints.contracts.rules import refusal_deadline
 from models.client import CATEGORY_INDIVIDUAL
@@ -23,6 +22,7 @@ from services.company_documents import (
     seller_details,
     seller_lines,
 )
+from services.i18n import force_locale
 
 
 def _day(value: date | None) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.contracts.rules import MAX_TERM_MONTHS
 from models.contract import BILLING_PERIODS, KINDS, NOTES_MAX, RENEWALS, TITLE_MAX
 from models.invoice import VAT_RATES
+from services.i18n import lazy_gettext as _l
 from web.forms import CleanForm, PlausibleDate
 from web.number_fields import AmountField, Between
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -34,6 +33,7 @@ from models.contract import (
 from models.device import Licence
 from models.invoice import KIND_INVOICE, STATUS_DRAFT, Invoice, InvoiceLine
 from services.activity import log_activity
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 

@@ -20,8 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -47,6 +45,8 @@ from models.contract import (
 from models.invoice import STATUS_ISSUED, Invoice
 from services.activity import log_activity
 from services.dates import company_today
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from web.access import admin_required, client_required
 from web.client_scope import ClientScope, admin_scope, client_twin_routes, own_scope
 from web.forms import record_id, render_form

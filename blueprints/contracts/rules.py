@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from models.client import CATEGORY_INDIVIDUAL
 from models.contract import (
@@ -27,6 +26,7 @@ from models.contract import (
 )
 from models.device import Licence
 from models.invoice import VAT_RATES
+from services.i18n import gettext as _
 from services.retention import day_of
 
 MAX_TERM_MONTHS = 120

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from models.device import (
     PRODUCT_MAX,
     SERIAL_MAX,
 )
+from services.i18n import lazy_gettext as _l
 from web.forms import CleanForm, PlausibleDate
 
 NO_DEVICE = 0

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, flash, make_response, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.devices import bp
@@ -34,6 +33,7 @@ from models.client import Client
 from models.device import Device, Licence
 from services.activity import log_activity
 from services.client_devices import device_choices
+from services.i18n import gettext as _
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import render_form
 from web.htmx import htmx_redirect, is_fragment_request

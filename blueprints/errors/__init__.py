@@ -14,14 +14,14 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
 from services.file_store import FileStoreUnavailable
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from services.uploads import format_size
 from web.htmx import is_fragment_request
 from web.limits import retry_after_seconds

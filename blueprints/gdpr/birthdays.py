@@ -4,12 +4,12 @@ page. Sending them is :mod:`services.birthdays`."""
 from __future__ import annotations
 
 from flask import flash, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
 from models import db, utcnow
 from services.activity import log_activity
+from services.i18n import gettext as _
 from web.access import client_required
 from web.forms import require_one_button_form
 from web.htmx import htmx_redirect

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -19,6 +18,7 @@ from models import db, utcnow
 from models.breach import RISK_HIGH, RISK_NONE, Breach
 from services.activity import log_activity
 from services.dates import local_to_utc, utc_to_local
+from services.i18n import gettext as _
 from web.access import admin_required
 from web.forms import record_id, render_form
 from web.htmx import htmx_redirect

@@ -9,7 +9,6 @@ no CSRF token: the signed token in the URL is what protects it.
 from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -24,6 +23,7 @@ from services.consent import (
     unsubscribe_max_age,
     withdraw_newsletter_consent,
 )
+from services.i18n import gettext as _
 from services.tokens import TokenExpired, TokenInvalid
 from web.access import client_required
 from web.extensions import csrf

@@ -8,7 +8,6 @@ client: opened by another client, or once the request is closed, it is a 404.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -24,6 +23,7 @@ from services.erasure import (
 from services.erasure import (
     confirm_erasure as record_confirmation,
 )
+from services.i18n import gettext as _
 from services.tokens import TokenExpired, TokenInvalid, read_token
 from web.access import admin_required, client_required
 from web.forms import EmptyForm

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
@@ -19,6 +18,7 @@ from models.data_rights import STATUSES
 from models.register import LEGAL_BASES, NAME_MAX, PURPOSE_MAX
 from models.register import TEXT_MAX as REGISTER_TEXT_MAX
 from models.retention import REASON_MAX
+from services.i18n import lazy_gettext as _l
 from web.forms import DATETIME_FORMATS, CleanForm, MultiCheckboxField, PlausibleDate
 
 

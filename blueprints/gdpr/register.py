@@ -12,7 +12,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Response, current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -20,6 +19,7 @@ from blueprints.gdpr.forms import ProcessingForm, PurposeForm
 from models import db
 from models.register import ProcessingPurpose
 from services.activity import log_activity
+from services.i18n import gettext as _
 from services.processing_register import (
     main_processing,
     register_facts,

@@ -6,13 +6,13 @@ The rule (what stops, what goes on) is :mod:`services.restriction`.
 from __future__ import annotations
 
 from flask import flash, g, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
 from blueprints.gdpr.forms import RestrictionForm
 from models import db
 from models.client import Client
+from services.i18n import gettext as _
 from services.restriction import lift_restriction, restrict_processing
 from web.access import admin_required, log_admin_view
 from web.forms import render_form, require_one_button_form

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -17,6 +15,8 @@ from models.client import Client
 from models.retention import LegalHold
 from services.activity import log_activity
 from services.dates import company_today
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from services.purge import active_hold
 from services.retention import LAST_ACTIVITY, RetentionClock, clocks_running_out, retention_clock
 from web import dashboard

@@ -7,7 +7,6 @@ pages are behind ``admin_required``, and opening a request logs the look at its 
 from __future__ import annotations
 
 from flask import current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.gdpr import bp
@@ -31,6 +30,7 @@ from services.data_rights import (
     erasure_checklist,
     request_status_problem,
 )
+from services.i18n import gettext as _
 from services.mail import mail_url, send_mail
 from services.retention import retention_clock
 from web.access import admin_required, client_required, log_admin_view

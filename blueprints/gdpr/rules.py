@@ -6,7 +6,6 @@ Flask-free; the routes pass the values and commit.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from models import db
@@ -16,6 +15,7 @@ from models.consent import ConsentRecord
 from models.data_rights import OPEN_STATUSES, DataRightsRequest
 from models.user import User
 from services.activity import CLIENT_VIEWED
+from services.i18n import lazy_gettext as _l
 
 # The parts of a client file an admin may open, as the client reads them.
 SECTIONS = {

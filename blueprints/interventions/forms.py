@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateTimeLocalField,
     SelectChoice,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from blueprints.interventions.rules import format_duration, parse_duration
 from models.intervention import DESCRIPTION_MAX, KINDS, REPORT_MAX, STATUSES
+from services.i18n import lazy_gettext as _l
 from web.forms import DATETIME_FORMATS, AppForm, CleanForm, MultiCheckboxField, PlausibleDate
 
 NO_TECHNICIAN = 0

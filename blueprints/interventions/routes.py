@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.interventions import bp
@@ -33,6 +32,7 @@ from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.client_devices import device_choices
 from services.dates import local_to_utc, utc_to_local
+from services.i18n import gettext as _
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import render_form

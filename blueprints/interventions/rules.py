@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import db, utcnow
@@ -22,6 +21,7 @@ from models.intervention import (
     InterventionEvent,
 )
 from services.dates import local_to_utc, utc_to_local
+from services.i18n import lazy_gettext as _l
 from services.retention import day_of
 
 # Which status may follow which. A finished intervention may be reopened (a mistake, a

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
-from flask_babel import format_currency
+
+from services.i18n import format_currency
 
 bp = Blueprint("invoices", __name__, cli_group="billing")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FieldList,
@@ -24,6 +23,7 @@ from models.invoice import (
     REFERENCE_MAX,
     VAT_RATES,
 )
+from services.i18n import lazy_gettext as _l
 from web.forms import CleanForm, PlausibleDate, control_problem
 from web.number_fields import AmountField, Between, PercentField, QuantityField
 

@@ -24,8 +24,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -57,6 +55,8 @@ from models.invoice import (
 from services.activity import log_activity
 from services.client_documents import client_documents, zip_stream
 from services.dates import company_today
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import record_id, render_form
 from web.htmx import htmx_redirect, render_page_or_fragment

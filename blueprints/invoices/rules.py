@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from models.invoice import (
     Payment,
 )
 from services.company_documents import buyer_address, seller_details
+from services.i18n import lazy_gettext as _l
 
 RECOVERY_FEE_EUROS = 40  # Code de commerce L441-10 and D441-5: fixed, for professionals
 VAT_EXEMPT_MENTION = "TVA non applicable, art. 293 B du CGI"

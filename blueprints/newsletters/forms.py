@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models.newsletter import BODY_MAX, SUBJECT_MAX
+from services.i18n import lazy_gettext as _l
 from web.forms import CleanForm
 
 

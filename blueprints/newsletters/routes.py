@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.newsletters import bp
@@ -12,6 +11,7 @@ from blueprints.newsletters.forms import NewsletterForm
 from models import db, utcnow
 from models.newsletter import DELIVERY_STATUSES, STATUS_DRAFT, Newsletter
 from services.activity import log_activity
+from services.i18n import gettext as _
 from services.newsletters import (
     count_recipients,
     editing_problem,

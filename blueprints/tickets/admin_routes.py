@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from blueprints.tickets import bp
@@ -47,6 +45,8 @@ from models.ticket import PRIORITIES, STATUSES, SUBJECTS, SavedReply, Ticket
 from models.user import ROLE_ADMIN, User
 from services.activity import log_activity
 from services.dates import format_when
+from services.i18n import gettext as _
+from services.i18n import ngettext
 from services.sanitize import sanitize_html, visible_text
 from web.access import admin_required, log_admin_view
 from web.forms import EmptyForm, record_id, render_form

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -31,6 +30,7 @@ from models.ticket import (
     SUBJECTS,
     TITLE_MAX,
 )
+from services.i18n import lazy_gettext as _l
 from web.forms import CleanForm
 
 NO_DEVICE = 0

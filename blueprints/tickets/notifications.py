@@ -7,9 +7,9 @@ read in the portal, behind the login.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from models.ticket import Ticket
+from services.i18n import lazy_gettext as _l
 from services.mail import mail_url, send_mail
 
 

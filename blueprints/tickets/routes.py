@@ -14,7 +14,6 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -79,6 +78,7 @@ from services.contract_requests import (
 from services.data_rights import open_request, request_of_ticket
 from services.dates import format_when
 from services.erasure import send_erasure_confirmation
+from services.i18n import gettext as _
 from services.sanitize import sanitize_html
 from web.access import admin_required, client_required, log_admin_view
 from web.forms import record_id, render_form, require_one_button_form

@@ -124,8 +124,8 @@ def test_admin_pages_name_no_missing_section(app, client, auth, demo):
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_mail_templates_name_no_missing_section(app, name, language):
     from flask import render_template
-    from flask_babel import force_locale
 
+    from services.i18n import force_locale
     from services.mail import _layout_context
 
     app.jinja_env.undefined = ChainableUndefined  # any value the mail expects renders empty

@@ -6,9 +6,9 @@ import re
 from datetime import date, datetime
 
 import pytest
-from flask_babel import force_locale
 
 from services.dates import DATE_FORMATS, DATETIME_FORMATS, format_when
+from services.i18n import force_locale
 from tests.fixtures.config import ROOT
 
 TEMPLATES = ROOT / "templates"
