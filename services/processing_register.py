@@ -14,15 +14,16 @@ Stored texts that are still the seed's are shown translated; edited ones as writ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from models import CATEGORIES, N_, Base, db
 from models.register import LEGAL_BASES, Processing, ProcessingPurpose
 from services.account_rules import PASSWORD_MIN_LENGTH
+from services.i18n import gettext as _
+from services.i18n import lazy_gettext as _l
+from services.i18n import ngettext
 
 # ------------------------------------------------------------------ the seed (the policy)
 
@@ -313,10 +314,17 @@ DATA_ITEMS = [
 
 
 def personal_columns() -> dict[str, dict]:
-    """Every column declared personal in the model: "table.column" -> its declaration."""
+    """Every column declared personal in the model: "table.column" -> its declaration.
+
+    Read once per set of tables (the privacy page asks at every visit); do not change it."""
+    return _personal_columns(len(Base.metadata.tables))
+
+
+@lru_cache(maxsize=1)
+def _personal_columns(_tables: int) -> dict[str, dict]:
     return {
         f"{table.name}.{column.name}": column.info
-        for table in Base.metadata.sorted_tables
+        for table in Base.metadata.tables.values()
         for column in table.columns
         if column.info.get("personal")
     }

@@ -10,14 +10,15 @@ from models.contract import STATUS_ACTIVE, Contract
 from services.dates import company_today
 from web import dashboard
 
+# Built once: the dashboard runs it on every visit.
+_SUMMARY = sa.select(sa.func.count(), sa.func.min(Contract.ends_on)).where(
+    Contract.client_id == sa.bindparam("client_id"), Contract.status == STATUS_ACTIVE
+)
+
 
 def _summary(client_id: int) -> dict:
     """Running contracts and the next deadline among them, in one query."""
-    count, next_end = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Contract.ends_on)).where(
-            Contract.client_id == client_id, Contract.status == STATUS_ACTIVE
-        )
-    ).one()
+    count, next_end = db.session.execute(_SUMMARY, {"client_id": client_id}).one()
     days = (next_end - company_today()).days if next_end else None
     return {"running": count, "next_end": next_end, "days_left": days}
 

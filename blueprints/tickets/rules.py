@@ -11,7 +11,6 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from models import db, utcnow
 from models.intervention import STATUS_PLANNED, Intervention, InterventionEvent
@@ -32,6 +31,7 @@ from models.ticket import (
     TicketAttachment,
     TicketMessage,
 )
+from services.i18n import gettext as _
 
 # What a client may do to the status of their own ticket.
 CLIENT_TRANSITIONS = {
@@ -174,13 +174,20 @@ def visible_messages(ticket: Ticket, *, by_staff: bool) -> sa.Select:
     return query.order_by(TicketMessage.id)
 
 
+def _unread(last_message_at, seen_at) -> bool:
+    """A message of the other side came after the reader last opened the ticket."""
+    return last_message_at is not None and (seen_at is None or last_message_at > seen_at)
+
+
 def mark_seen(ticket: Ticket, *, by_staff: bool) -> None:
-    """``ticket`` was opened by its client or by an admin: nothing in it is unread for them."""
-    now = utcnow()
+    """``ticket`` was opened by its client or by an admin: nothing in it is unread for them.
+
+    Written only when something was unread: opening a read ticket again changes nothing."""
     if by_staff:
-        ticket.staff_seen_at = now
-    else:
-        ticket.client_seen_at = now
+        if _unread(ticket.last_client_message_at, ticket.staff_seen_at):
+            ticket.staff_seen_at = utcnow()
+    elif _unread(ticket.last_staff_message_at, ticket.client_seen_at):
+        ticket.client_seen_at = utcnow()
 
 
 # --- Statuses ------------------------------------------------------------------------------
@@ -358,14 +365,17 @@ UNREAD_BY_CLIENT = sa.and_(
 )
 
 
+# Built once: the dashboard runs it on every visit (building a statement costs more than
+# running this one).
+_CLIENT_COUNTS = sa.select(
+    sa.func.count(sa.case((Ticket.status.in_(OPEN_STATUSES), 1))),
+    sa.func.count(sa.case((UNREAD_BY_CLIENT, 1))),
+).where(Ticket.client_id == sa.bindparam("client_id"))
+
+
 def client_ticket_counts(client_id: int) -> tuple[int, int]:
     """How many of the client's tickets are open, and how many hold an unread answer (one query)."""
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(sa.case((Ticket.status.in_(OPEN_STATUSES), 1))),
-            sa.func.count(sa.case((UNREAD_BY_CLIENT, 1))),
-        ).where(Ticket.client_id == client_id)
-    ).one()
+    row = db.session.execute(_CLIENT_COUNTS, {"client_id": client_id}).one()
     return row[0], row[1]
 
 
