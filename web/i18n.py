@@ -54,6 +54,9 @@ def _share_wtforms_translations() -> None:
     setattr(request, WTFORMS_TRANSLATIONS_ATTRIBUTE, translations)
 
 
+PLAIN_TEXTS_KEPT = 5000
+
+
 def _jinja_gettext_of(translations) -> dict:
     """``gettext`` and ``ngettext`` for templates, bound to ``translations``, as Jinja's own.
 
@@ -64,12 +67,27 @@ def _jinja_gettext_of(translations) -> dict:
     arguments are escaped.
     """
 
-    @pass_context
-    def gettext(context, string, **variables):
+    # Texts without arguments (most of a page's) are formatted once per catalogue. Bounded: a
+    # template may pass a text from elsewhere.
+    plain: dict[tuple[str, bool], str] = {}
+
+    def formatted(string: str, autoescape: bool, variables: dict):
         rv = translations.gettext(string)
-        if context.eval_ctx.autoescape:
+        if autoescape:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does  # nosec B704
         return rv % variables
+
+    @pass_context
+    def gettext(context, string, **variables):
+        if variables:
+            return formatted(string, context.eval_ctx.autoescape, variables)
+        key = (string, context.eval_ctx.autoescape)
+        rv = plain.get(key)
+        if rv is None:
+            if len(plain) >= PLAIN_TEXTS_KEPT:
+                plain.clear()
+            rv = plain[key] = formatted(string, key[1], {})
+        return rv
 
     @pass_context
     def ngettext(context, singular, plural, num, **variables):

@@ -398,8 +398,8 @@ def _page_context(ticket: Ticket, side: Side, reply_form=None) -> dict:
 def ticket(side: Side, ticket_id: int):
     """A ticket: its details, the conversation (internal notes for admins only), the reply."""
     ticket = side.ticket_or_404(ticket_id)
-    mark_seen(ticket, by_staff=side.by_admin)
-    db.session.commit()
+    if mark_seen(ticket, by_staff=side.by_admin):
+        db.session.commit()
     return render_template(
         "tickets/admin_ticket.html" if side.by_admin else "tickets/account_ticket.html",
         **_page_context(ticket, side),

@@ -179,15 +179,20 @@ def _unread(last_message_at, seen_at) -> bool:
     return last_message_at is not None and (seen_at is None or last_message_at > seen_at)
 
 
-def mark_seen(ticket: Ticket, *, by_staff: bool) -> None:
+def mark_seen(ticket: Ticket, *, by_staff: bool) -> bool:
     """``ticket`` was opened by its client or by an admin: nothing in it is unread for them.
 
-    Written only when something was unread: opening a read ticket again changes nothing."""
+    Changed only when something was unread (then True: the caller commits); opening a read
+    ticket again writes nothing."""
     if by_staff:
-        if _unread(ticket.last_client_message_at, ticket.staff_seen_at):
-            ticket.staff_seen_at = utcnow()
-    elif _unread(ticket.last_staff_message_at, ticket.client_seen_at):
+        if not _unread(ticket.last_client_message_at, ticket.staff_seen_at):
+            return False
+        ticket.staff_seen_at = utcnow()
+    else:
+        if not _unread(ticket.last_staff_message_at, ticket.client_seen_at):
+            return False
         ticket.client_seen_at = utcnow()
+    return True
 
 
 # --- Statuses ------------------------------------------------------------------------------

@@ -28,6 +28,15 @@ def test_template_translations_escape_their_arguments_and_count(app, headers, ex
         assert render_template_string(source) == expected
 
 
+@pytest.mark.parametrize(("headers", "language"), [(FR, "Langue"), (EN, "Language")])
+def test_texts_without_arguments_render_the_same_every_time(app, headers, language):
+    """Kept once formatted: "%%" still gives "%", and each language keeps its own."""
+    source = '{{ _("Langue") }} · {{ _("100 %%") }} · {{ _("<b>") }}'
+    with app.test_request_context("/", headers=headers):
+        first = render_template_string(source)
+        assert render_template_string(source) == first == f"{language} · 100 % · <b>"
+
+
 def test_menu_marks_the_current_page_in_the_visitor_language(app):
     with app.test_request_context("/", headers=FR):
         home = menu_items()
