@@ -347,7 +347,14 @@ def client_tickets_query(client_id: int, *, open_only: bool | None = None) -> sa
     """A client's tickets, the most recently active first (keyset on last_message_at, id)."""
     query = sa.select(Ticket).where(Ticket.client_id == client_id)
     if open_only is True:
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        # The oldest open ticket bounds the walk down the client's tickets (the databases walk
+        # them newest first rather than sort): it stops there, not at the end of the history.
+        oldest_open = (
+            sa.select(sa.func.min(Ticket.last_message_at))
+            .where(Ticket.client_id == client_id, Ticket.status.in_(OPEN_STATUSES))
+            .scalar_subquery()
+        )
+        query = query.where(Ticket.status.in_(OPEN_STATUSES), Ticket.last_message_at >= oldest_open)
     elif open_only is False:
         query = query.where(Ticket.status.not_in(OPEN_STATUSES))
     return query.order_by(Ticket.last_message_at.desc(), Ticket.id.desc())

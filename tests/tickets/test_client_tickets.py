@@ -104,6 +104,28 @@ def test_list_shows_open_tickets_first_and_closed_ones_on_their_tab(app, client,
     assert "Ancienne panne" not in page_text(client.get("/tickets?state=nimportequoi"))
 
 
+def test_an_old_open_ticket_stays_on_the_open_tab_behind_newer_closed_ones(app, client, me):
+    """The open list stops walking at the oldest open ticket: never before it."""
+    from datetime import timedelta
+
+    from models import utcnow
+
+    ages = {"Vieille demande ouverte": 700, "Fermée l'an dernier": 300, "Fermée hier": 1}
+    ids = {title: add_ticket(app, me, title=title) for title in ages}
+    add_ticket(app, me, title="Demande du jour")
+    with app.app_context():
+        for title, days in ages.items():
+            ticket = db.session.get(Ticket, ids[title])
+            ticket.last_message_at = utcnow() - timedelta(days=days)
+            if title.startswith("Fermée"):
+                ticket.status = "closed"
+        db.session.commit()
+    open_text = page_text(client.get("/tickets"))
+    assert "Vieille demande ouverte" in open_text and "Demande du jour" in open_text
+    assert "Fermée" not in open_text
+    assert open_text.index("Demande du jour") < open_text.index("Vieille demande ouverte")
+
+
 @pytest.mark.settings(PAGE_SIZE=2)
 def test_list_pages_on_with_a_fragment(app, client, me):
     for number in range(5):
