@@ -13,8 +13,10 @@ Stored texts that are still the seed's are shown translated; edited ones as writ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
 import sqlalchemy as sa
 
@@ -313,21 +315,23 @@ DATA_ITEMS = [
 ]
 
 
-def personal_columns() -> dict[str, dict]:
+def personal_columns() -> Mapping[str, dict]:
     """Every column declared personal in the model: "table.column" -> its declaration.
 
-    Read once per set of tables (the privacy page asks at every visit); do not change it."""
+    Read once per set of tables (the privacy page asks at every visit), hence read-only."""
     return _personal_columns(len(Base.metadata.tables))
 
 
 @lru_cache(maxsize=1)
-def _personal_columns(_tables: int) -> dict[str, dict]:
-    return {
-        f"{table.name}.{column.name}": column.info
-        for table in Base.metadata.tables.values()
-        for column in table.columns
-        if column.info.get("personal")
-    }
+def _personal_columns(_tables: int) -> Mapping[str, dict]:
+    return MappingProxyType(
+        {
+            f"{table.name}.{column.name}": column.info
+            for table in Base.metadata.tables.values()
+            for column in table.columns
+            if column.info.get("personal")
+        }
+    )
 
 
 @dataclass

@@ -174,22 +174,17 @@ def visible_messages(ticket: Ticket, *, by_staff: bool) -> sa.Select:
     return query.order_by(TicketMessage.id)
 
 
-def _unread(last_message_at, seen_at) -> bool:
-    """A message of the other side came after the reader last opened the ticket."""
-    return last_message_at is not None and (seen_at is None or last_message_at > seen_at)
-
-
 def mark_seen(ticket: Ticket, *, by_staff: bool) -> bool:
     """``ticket`` was opened by its client or by an admin: nothing in it is unread for them.
 
     Changed only when something was unread (then True: the caller commits); opening a read
     ticket again writes nothing."""
     if by_staff:
-        if not _unread(ticket.last_client_message_at, ticket.staff_seen_at):
+        if not ticket.unread_by_staff:
             return False
         ticket.staff_seen_at = utcnow()
     else:
-        if not _unread(ticket.last_staff_message_at, ticket.client_seen_at):
+        if not ticket.unread_by_client:
             return False
         ticket.client_seen_at = utcnow()
     return True
