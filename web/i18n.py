@@ -8,7 +8,7 @@ from babel import support
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
 
@@ -65,6 +65,11 @@ def _jinja_gettext_of(translations) -> dict:
     behave as Jinja's "newstyle" callables: the result is always %-formatted with the keyword
     arguments (``num`` defaults to the count) and marked safe before formatting, so that the
     arguments are escaped.
+
+    They take the evaluation context (``pass_eval_context``), not the template context: Jinja
+    derives a new template context for every call of a ``pass_context`` callable inside a loop
+    or a block that sets variables (about 5 µs each, hundreds on a page of rows), and its own
+    ``_`` alias is such a callable. The context processor below therefore also names ``_``.
     """
 
     # Texts without arguments (most of a page's) are formatted once per catalogue. Bounded: a
@@ -77,11 +82,11 @@ def _jinja_gettext_of(translations) -> dict:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does  # nosec B704
         return rv % variables
 
-    @pass_context
-    def gettext(context, string, **variables):
+    @pass_eval_context
+    def gettext(eval_ctx, string, **variables):
         if variables:
-            return formatted(string, context.eval_ctx.autoescape, variables)
-        key = (string, context.eval_ctx.autoescape)
+            return formatted(string, eval_ctx.autoescape, variables)
+        key = (string, eval_ctx.autoescape)
         rv = plain.get(key)
         if rv is None:
             if len(plain) >= PLAIN_TEXTS_KEPT:
@@ -89,11 +94,11 @@ def _jinja_gettext_of(translations) -> dict:
             rv = plain[key] = formatted(string, key[1], {})
         return rv
 
-    @pass_context
-    def ngettext(context, singular, plural, num, **variables):
+    @pass_eval_context
+    def ngettext(eval_ctx, singular, plural, num, **variables):
         variables.setdefault("num", num)
         rv = translations.ngettext(singular, plural, num)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as Jinja does  # nosec B704
         return rv % variables
 
@@ -120,6 +125,7 @@ def _template_i18n() -> dict:
     locale = str(get_locale() or "fr")
     return {
         "current_locale": lambda: locale,
+        "_": callables["gettext"],
         "gettext": callables["gettext"],
         "ngettext": callables["ngettext"],
     }

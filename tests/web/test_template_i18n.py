@@ -49,3 +49,16 @@ def test_menu_marks_the_current_page_in_the_visitor_language(app):
     assert [item["current"] for item in login][:2] == [False, True]
     assert login[0]["label"] == "Accueil"
     assert english[1]["label"] == "Sign in"
+
+
+@pytest.mark.parametrize(("headers", "number"), [(FR, "n°"), (EN, "no.")])
+def test_translations_inside_loops_and_blocks_use_the_loop_variables(app, headers, number):
+    """``_`` takes the evaluation context: inside a loop it still sees the loop's variables,
+    escapes them, and follows the request's language."""
+    source = (
+        '{% for n in ["1", "<2>"] %}{% set shown = n %}'
+        '{{ _("n° %(number)s", number=shown) }};{% endfor %}'
+    )
+    with app.test_request_context("/", headers=headers):
+        rendered = render_template_string(source)
+    assert rendered == f"{number} 1;{number} &lt;2&gt;;"
