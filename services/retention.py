@@ -24,6 +24,9 @@ from models.client import Client
 from models.user import User
 
 EXTENSION = "espace_client_retention_sources"
+# The union of the sources, built once per app (for every client, and for chosen ones): building
+# it costs several times running it for one client (the admins' client page asks each visit).
+STATEMENTS = "espace_client_retention_statements"
 # Where the clock of a client without any intervention or contract starts.
 LAST_ACTIVITY = "activity"
 
@@ -34,9 +37,11 @@ def register_end_source(app: Flask, name: str, source: EndSource) -> None:
     """Add (or replace) the source of end dates ``name`` on ``app``.
 
     ``source()`` returns a select of two columns, the client's id and a day (a ``Date``): the
-    end of one of their records. Records still running give their planned end.
+    end of one of their records. Records still running give their planned end. It is called
+    once per app (the union is kept), so it must not depend on the day or the request.
     """
     app.extensions.setdefault(EXTENSION, {})[name] = source
+    app.extensions.pop(STATEMENTS, None)
 
 
 def day_of(column) -> sa.ColumnElement:
@@ -69,12 +74,50 @@ def _as_date(value) -> date:
     return value
 
 
-def _last_activity(client_ids: Iterable[int] | None) -> sa.Select:
+# The client ids a statement of chosen clients is run with.
+_IDS = sa.bindparam("client_ids", expanding=True)
+
+
+def _last_activity(chosen: bool) -> sa.Select:
     started = sa.func.coalesce(User.last_login_at, Client.created_at)
     query = sa.select(Client.id, day_of(started)).join(User, Client.user_id == User.id)
-    if client_ids is not None:
-        query = query.where(Client.id.in_(client_ids))
+    if chosen:
+        query = query.where(Client.id.in_(_IDS))
     return query
+
+
+def _clocks_statement(app: Flask, chosen: bool) -> sa.CompoundSelect:
+    """Each source's latest day per client, and each client's last activity: one union.
+
+    ``chosen``: limited to the ids given as ``client_ids`` when run.
+    """
+    built = app.extensions.setdefault(STATEMENTS, {})
+    statement = built.get(chosen)
+    if statement is not None:
+        return statement
+    parts = []
+    for name, source in sorted(app.extensions.get(EXTENSION, {}).items()):
+        query = source().subquery()
+        client_col, day_col = list(query.c)
+        part = sa.select(
+            client_col.label("client_id"),
+            sa.literal(name).label("source"),
+            sa.func.max(day_col).label("day"),
+        ).group_by(client_col)
+        if chosen:
+            part = part.where(client_col.in_(_IDS))
+        parts.append(part)
+    activity = _last_activity(chosen).subquery()
+    client_col, day_col = list(activity.c)
+    parts.append(
+        sa.select(
+            client_col.label("client_id"),
+            sa.literal(LAST_ACTIVITY).label("source"),
+            day_col.label("day"),
+        )
+    )
+    statement = built[chosen] = sa.union_all(*parts)
+    return statement
 
 
 def retention_clocks(
@@ -90,28 +133,10 @@ def retention_clocks(
     ids = None if client_ids is None else list(client_ids)
     if ids == []:
         return {}
-    parts = []
-    for name, source in sorted(app.extensions.get(EXTENSION, {}).items()):
-        query = source().subquery()
-        client_col, day_col = list(query.c)
-        part = sa.select(
-            client_col.label("client_id"),
-            sa.literal(name).label("source"),
-            sa.func.max(day_col).label("day"),
-        ).group_by(client_col)
-        if ids is not None:
-            part = part.where(client_col.in_(ids))
-        parts.append(part)
-    activity = _last_activity(ids).subquery()
-    client_col, day_col = list(activity.c)
-    parts.append(
-        sa.select(
-            client_col.label("client_id"),
-            sa.literal(LAST_ACTIVITY).label("source"),
-            day_col.label("day"),
-        )
-    )
-    rows = session.execute(sa.union_all(*parts)).all()
+    if ids is None:
+        rows = session.execute(_clocks_statement(app, chosen=False)).all()
+    else:
+        rows = session.execute(_clocks_statement(app, chosen=True), {"client_ids": ids}).all()
     best: dict[int, tuple[date, str]] = {}
     fallback: dict[int, date] = {}
     for client_id, source, day in rows:

@@ -50,12 +50,19 @@ def client_required(view):
 def log_admin_view(client_id: int, section: str | None = None) -> None:
     """Log that the admin sees the data of client ``client_id``, and commit it at once.
 
-    Every admin page about one client calls it before loading what it shows: the commit
-    expires every object loaded before it. Only a page being shown counts: a form sent back
-    was logged when it was opened.
+    Every admin page about one client calls it before loading what it shows. Only a page
+    being shown counts: a form sent back was logged when it was opened.
     """
     g.viewed_client_id = client_id  # the page is about this client (its restriction banner)
     if request.method == "POST":
         return
     log_client_viewed(client_id, section)
-    db.session.commit()
+    # What was loaded before (the admin, the client) was read by this very request: expiring
+    # it at the commit would only read it again for the page (three queries on a client's page).
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring

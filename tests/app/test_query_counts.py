@@ -134,3 +134,6 @@ def test_admin_client_page_runs_a_fixed_number_of_queries(app, client, auth, que
     # panel (devices, interventions, tickets, contracts, invoices) costs one query at most, the
     # retention panel two (the clock, a legal hold).
     assert large <= 13 + SEAL_STATEMENTS, queries.statements
+    # The commit of the log entry keeps the client and the admin it loaded: no second read.
+    client_reads = [s for s in queries.statements if s.startswith("SELECT client.id")]
+    assert len(client_reads) == 1, client_reads

@@ -6,12 +6,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
 from models import db
+from models.client import Client
 from models.contract import Contract
 from models.user import User
-from services.retention import LAST_ACTIVITY, clocks_running_out, retention_clock
+from services.retention import (
+    LAST_ACTIVITY,
+    clocks_running_out,
+    register_end_source,
+    retention_clock,
+)
 from tests.fixtures.accounts import page_text
 from tests.fixtures.contracts import make_contract
 from tests.fixtures.devices import add_intervention, client_id_of
@@ -142,3 +149,13 @@ def test_admins_list_the_clients_whose_retention_ends_soon(app, client, auth, ad
 def test_a_client_cannot_open_the_retention_list(client, auth, client_id):
     auth.login()
     assert client.get("/admin/gdpr/retention").status_code == 404
+
+
+def test_a_source_registered_later_counts_in_the_next_clock(app, client_id):
+    """The union of the sources is kept once built; a new source replaces it."""
+    assert clock_of(app, client_id).source == LAST_ACTIVITY
+    register_end_source(
+        app, "archives", lambda: sa.select(Client.id, sa.literal(date(2030, 1, 1), sa.Date))
+    )
+    clock = clock_of(app, client_id)
+    assert (clock.source, clock.started_on) == ("archives", date(2030, 1, 1))
