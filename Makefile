@@ -78,6 +78,7 @@ export BENCH_MARIADB_URL
 # Every script runs even when one misses a target; the status says whether all were met.
 bench: install
 	@status=0; \
+	$(BIN)/python bench/inprocess.py || status=1; \
 	$(BIN)/python bench/run.py $(BENCH_ARGS) || status=1; \
 	$(BIN)/python bench/load.py --mariadb-url "$(BENCH_MARIADB_URL)" || status=1; \
 	$(BIN)/python bench/admin_search.py || status=1; \
