@@ -6,12 +6,8 @@ directly (no server, no test client) for each page of ``bench/pages.py``: the pr
 one request, the best of ``--rounds`` rounds (this shared machine moves by 10 to 30 % from one
 second to the next; the best round is the least disturbed one).
 
-Three floors are measured the same way, on routes this script adds to its own copy of the app
-(never to the product): an anonymous route answering "ok" (every request's hooks: proxy fix,
-HTTPS, trusted host, rate limiter, CSRF, session, headers), the same for a signed-in client
-(session lifetime, loading the account), and a signed-in page that only renders the layout
-(``base.html``: menu, forms of the header and footer, their CSRF token). The bare Flask route of
-``bench/bare.py`` is measured too.
+The floors of ``bench/floors.py`` (an anonymous route, a signed-in route, a signed-in page of
+the layout alone) are measured the same way, and the bare Flask route of ``bench/bare.py``.
 
 Served by gunicorn, a page's throughput relative to the bare route is about
 ``(G + bare) / (G + page)``, where G is what the server costs per request (measured from the
@@ -33,37 +29,10 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
 from bench import run  # noqa: E402
-from bench.pages import PAGES, Page  # noqa: E402
+from bench.floors import FLOORS  # noqa: E402
+from bench.pages import PAGES  # noqa: E402
 
 PORT = 8443  # the Host and Referer of the requests (a form's Referer must match its host)
-
-FLOORS = [
-    Page("floor: anonymous route", "/_bench/anonymous"),
-    Page("floor: signed-in route", "/_bench/signed-in", role="client"),
-    Page("floor: signed-in layout", "/_bench/layout", role="client"),
-]
-
-
-def add_floor_routes(app) -> None:
-    """The floors' routes, on this script's app only, before its first request."""
-    from flask import render_template
-
-    from web.access import client_required
-
-    def anonymous():
-        return "ok"
-
-    @client_required
-    def signed_in():
-        return "ok"
-
-    @client_required
-    def layout():
-        return render_template("base.html")
-
-    app.add_url_rule("/_bench/anonymous", "bench_anonymous", anonymous)
-    app.add_url_rule("/_bench/signed-in", "bench_signed_in", signed_in)
-    app.add_url_rule("/_bench/layout", "bench_layout", layout)
 
 
 def _start_response(status, headers, exc_info=None):
@@ -125,8 +94,7 @@ def main(argv=None) -> int:
         try:
             run.flask(env, "db", "upgrade")
             run.flask(env, "demo")
-            app = run.in_process_app(settings, instance)
-            add_floor_routes(app)
+            app = run.in_process_app(settings, instance)  # with the floors' routes
             from bench.data import fill_volume
 
             with app.app_context():

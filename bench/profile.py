@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import run  # noqa: E402
+from bench.floors import FLOORS  # noqa: E402
 from bench.pages import PAGES  # noqa: E402
 
 OWN_CODE = ("blueprints/", "services/", "web/", "models/", "commands/")
@@ -94,9 +95,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=int, default=15, help="--served: seconds sampled")
     parser.add_argument("--top", type=int, default=25, help="--served: lines per list")
     options = parser.parse_args(argv)
-    page = next((p for p in PAGES if p.name == options.page), None)
+    page = next((p for p in [*FLOORS, *PAGES] if p.name == options.page), None)
     if page is None:
-        parser.error(f"pages : {', '.join(p.name for p in PAGES)}")
+        parser.error(f"pages : {', '.join(p.name for p in [*FLOORS, *PAGES])}")
 
     with tempfile.TemporaryDirectory(prefix="espace-client-profile-") as tmp:
         workdir = Path(tmp)

@@ -2,9 +2,11 @@
 
 Each app is served by gunicorn (2 sync workers, production settings: strong secret key, ALTCHA,
 HTTPS forced behind a proxy that says ``X-Forwarded-Proto: https``) and loaded by wrk from another
-process on 127.0.0.1. For each page of ``bench/pages.py``: requests per second, p50 and p99
-latency (two back-to-back runs and their spread), SQL queries per request (counted in-process
-through the test client on the same data) and the throughput ratio to the bare route.
+process on 127.0.0.1. For each page of ``bench/pages.py``, after the floors of
+``bench/floors.py`` (what every page pays, on routes of the benchmark's own copy of the app):
+requests per second, p50 and p99 latency (two back-to-back runs and their spread), SQL queries
+per request (counted in-process through the test client on the same data) and the throughput
+ratio to the bare route.
 
 Everything is bounded in time and every process started here is stopped on exit, Ctrl-C
 included. Figures go to the terminal and to ``bench/results/`` (not versioned).
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.floors import FLOORS, add_floor_routes  # noqa: E402
 from bench.pages import PAGES, Page  # noqa: E402
 
 DEFAULT_MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/test_bench?charset=utf8mb4"
@@ -265,7 +268,9 @@ def drop_every_table(database_url: str) -> None:
 def in_process_app(settings: dict, instance: Path):
     from app import create_app
 
-    return create_app({**settings, "INSTANCE_PATH": str(instance)})
+    app = create_app({**settings, "INSTANCE_PATH": str(instance)})
+    add_floor_routes(app)  # as bench/wsgi.py serves it
+    return app
 
 
 def prepare_data(app) -> dict:
@@ -583,7 +588,7 @@ def bench_backend(
     options = engine_options(app.config)
     found = Backend(backend, pings_per_checkout=1 if options.get("pool_pre_ping") else 0)
     wanted = bench.options.pages
-    pages = [p for p in PAGES if not wanted or p.name in wanted]
+    pages = [p for p in [*FLOORS, *PAGES] if not wanted or p.name in wanted]
     results = []
     for size in bench.options.sizes.split(","):
         started = time.monotonic()
@@ -797,7 +802,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--scale", type=float, default=1.0, help="share of the data sets' sizes (1: full)"
     )
-    parser.add_argument("--pages", nargs="*", help="names of pages in bench/pages.py (all)")
+    parser.add_argument(
+        "--pages", nargs="*", help="names of pages in bench/pages.py or bench/floors.py (all)"
+    )
     parser.add_argument(
         "--no-documents", action="store_true", help="skip the ZIP and export measure"
     )
