@@ -65,6 +65,47 @@ def ping_when_idle(engine, idle_s: float) -> None:
             raise exc.DisconnectionError() from error
 
 
+# On a pooled connection's record: no statement ran since its last commit or rollback.
+_TRANSACTION_ENDED = "transaction_ended"
+
+
+def rollback_on_return_when_needed(engine) -> None:
+    """Roll a MariaDB connection back on its return to the pool only if a transaction may be open.
+
+    The pool rolls back every connection it gets back (``pool_reset_on_return``), even when
+    the session has just rolled back or committed (SQLAlchemy only knows when ``Connection.close``
+    ended the transaction itself): a second ROLLBACK, one more round trip, at the end of every
+    request. ``settings.engine_options`` turns the pool's reset off for MySQL/MariaDB; these
+    listeners do it instead, unless the connection's last act since its checkout was a commit or
+    a rollback through SQLAlchemy.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        record.info[_TRANSACTION_ENDED] = False  # a raw use of the connection is not seen below
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(conn, cursor, statement, parameters, context, executemany):
+        conn.connection.info[_TRANSACTION_ENDED] = False
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(conn):
+        conn.connection.info[_TRANSACTION_ENDED] = True
+
+    @event.listens_for(engine, "reset")
+    def _reset(dbapi_connection, record, reset_state):
+        if needs_rollback_on_return(record, reset_state):
+            dbapi_connection.rollback()
+
+
+def needs_rollback_on_return(record, reset_state) -> bool:
+    """Whether a connection coming back to the pool may still hold an open transaction."""
+    if reset_state.terminate_only or not reset_state.asyncio_safe:
+        return False  # being closed for good, or no I/O allowed here
+    return not (reset_state.transaction_was_reset or record.info.get(_TRANSACTION_ENDED))
+
+
 class IntegerConverter(routing.IntegerConverter):
     """``<int:...>`` in URLs, up to the largest id a database column holds.
 
@@ -93,6 +134,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
         with app.app_context():
             ping_when_idle(db.engine, app.config["MYSQL_PING_IDLE_S"])
+            rollback_on_return_when_needed(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

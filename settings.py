@@ -360,6 +360,8 @@ def engine_options(config) -> dict:
     if uri.startswith("mysql"):
         # Not on every checkout (a round trip per request): see MYSQL_PING_IDLE_S.
         options.setdefault("pool_pre_ping", False)
+        # Rolled back on return only when needed: app.rollback_on_return_when_needed.
+        options.setdefault("pool_reset_on_return", None)
         options.setdefault("pool_recycle", config["MYSQL_POOL_RECYCLE_S"])
         options.setdefault("connect_args", {}).setdefault("charset", "utf8mb4")
     elif uri.startswith("sqlite"):

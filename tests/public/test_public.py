@@ -107,6 +107,7 @@ def test_mariadb_connections_are_recycled_and_utf8mb4_and_pinged_only_when_idle(
         {"SQLALCHEMY_DATABASE_URI": "mysql+pymysql://u@h/db", "MYSQL_POOL_RECYCLE_S": 280}
     )
     assert options["pool_pre_ping"] is False and options["pool_recycle"] == 280
+    assert options["pool_reset_on_return"] is None  # app.rollback_on_return_when_needed
     assert options["connect_args"]["charset"] == "utf8mb4"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
         with app.app_context():
@@ -203,3 +204,37 @@ def test_every_cookie_a_visit_sets_is_listed_on_the_privacy_page(app, client, au
     assert seen and seen <= listed
     privacy = client.get("/confidentialite").get_data(as_text=True)
     assert all(f"<code>{name}</code>" in privacy for name in listed)
+
+
+def _session_rollbacks() -> int:
+    return int(db.session.execute(sa.text("SHOW SESSION STATUS LIKE 'Com_rollback'")).one()[1])
+
+
+def test_a_mariadb_connection_back_in_the_pool_is_rolled_back_once(app):
+    """The session's rollback ends the request's transaction: the pool sends no second one."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        pytest.skip("MariaDB only: SQLite's rollback is a local call")
+    with app.app_context():
+        first = db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+        before = _session_rollbacks()
+        db.session.remove()  # the end of a request: rollback, back to the pool
+        assert db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar() == first
+        assert _session_rollbacks() - before == 1
+
+
+def test_a_mariadb_connection_returned_in_a_transaction_is_rolled_back(app):
+    """A connection used outside the session (raw) and given back mid-transaction is reset."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("mysql"):
+        pytest.skip("MariaDB only")
+    with app.app_context():
+        first = db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+        db.session.remove()
+        raw = db.engine.raw_connection()
+        cursor = raw.cursor()
+        cursor.execute("START TRANSACTION")
+        cursor.execute("SELECT @@in_transaction")
+        assert cursor.fetchone()[0] == 1
+        cursor.close()
+        raw.close()  # back to the pool with the transaction open
+        assert db.session.execute(sa.text("SELECT CONNECTION_ID()")).scalar() == first
+        assert db.session.execute(sa.text("SELECT @@in_transaction")).scalar() == 0
