@@ -12,7 +12,7 @@ the layout alone) are measured the same way, and the bare Flask route of ``bench
 Served by gunicorn, a page's throughput relative to the bare route is about
 ``(G + bare) / (G + page)``, where G is what the server costs per request (measured from the
 bench's table: about 0.15 ms here), so the figures printed here tell how far a page is from a
-throughput target without a 30-minute run. It takes about a minute.
+throughput target without a 30-minute run. It takes about 30 s.
 """
 
 from __future__ import annotations
@@ -87,18 +87,8 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="espace-client-inprocess-") as tmp:
         workdir = Path(tmp)
-        instance = workdir / "instance"
-        instance.mkdir()
-        settings = run.production_settings(f"sqlite:///{workdir / 'bench.sqlite'}", instance)
-        env = run.environment(settings, instance)
         try:
-            run.flask(env, "db", "upgrade")
-            run.flask(env, "demo")
-            app = run.in_process_app(settings, instance)  # with the floors' routes
-            from bench.data import fill_volume
-
-            with app.app_context():
-                fill_volume(scale=options.scale)
+            app, _ = run.filled_app(f"sqlite:///{workdir / 'bench.sqlite'}", workdir, options.scale)
             cookies = {role: run.session_cookie(app, role) for role in ("client", "admin")}
 
             from bench.bare import application as bare

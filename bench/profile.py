@@ -105,17 +105,7 @@ def main(argv=None) -> int:
         if options.database_url:
             run.prepare_mariadb(url)
         try:
-            instance = workdir / "instance"
-            instance.mkdir()
-            settings = run.production_settings(url, instance)
-            env = run.environment(settings, instance)
-            run.flask(env, "db", "upgrade")
-            run.flask(env, "demo")
-            app = run.in_process_app(settings, instance)
-            from bench.data import fill_volume
-
-            with app.app_context():
-                fill_volume(scale=options.scale)
+            app, env = run.filled_app(url, workdir, options.scale)
             headers = dict(run.PROXY_HEADERS)
             cookie = run.session_cookie(app, page.role)
             if cookie:

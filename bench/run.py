@@ -273,6 +273,23 @@ def in_process_app(settings: dict, instance: Path):
     return app
 
 
+def filled_app(database_url: str, workdir: Path, scale: float):
+    """The app as served (production settings, floors' routes) and its environment, on a
+    migrated database holding the demo and the small data set at ``scale``."""
+    from bench.data import fill_volume
+
+    instance = workdir / "instance"
+    instance.mkdir()
+    settings = production_settings(database_url, instance)
+    env = environment(settings, instance)
+    flask(env, "db", "upgrade")
+    flask(env, "demo")
+    app = in_process_app(settings, instance)
+    with app.app_context():
+        fill_volume(scale=scale)
+    return app, env
+
+
 def prepare_data(app) -> dict:
     from bench.data import fill_volume
 
